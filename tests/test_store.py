@@ -1,0 +1,81 @@
+import sqlite3
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from tracker.errors import StoreError
+from tracker.schema import Comment
+from tracker.store import SCHEMA_VERSION, Store
+
+
+def comment(n: int, text: str = "Open weights win again") -> Comment:
+    return Comment(id=f"csv:t:{n}", source="csv", created_at=datetime(2025, 1, 27, 9, n % 60, tzinfo=timezone.utc),
+                   text=text, raw_text=text, lang="en", author=f"user{n % 3}")
+
+
+def add_prediction(store: Store, comment_id: str) -> None:
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO predictions (comment_id, model_version, stance, stance_confidence, probabilities, "
+                     "predicted_at) VALUES (?, 'm1', 'pro_open', 0.9, '{}', 0)", (comment_id,))
+
+
+def test_new_store_is_at_the_latest_schema_version_in_wal_mode(store):
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"comments", "predictions", "labels", "runs"} <= tables
+
+
+def test_upserting_the_same_comments_twice_changes_nothing(store):
+    first = store.upsert_comments([comment(n) for n in range(50)])
+    again = store.upsert_comments([comment(n) for n in range(50)])
+    assert (first.new, first.updated, first.unchanged) == (50, 0, 0)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 50)
+    assert store.count_comments() == 50
+
+
+def test_a_changed_comment_is_updated_and_its_predictions_dropped(store):
+    store.upsert_comments([comment(1), comment(2)])
+    add_prediction(store, "csv:t:1")
+    add_prediction(store, "csv:t:2")
+    counts = store.upsert_comments([comment(1, "Closed labs keep the lead"), comment(2)])
+    assert (counts.updated, counts.unchanged) == (1, 1)
+    assert store.get_comment("csv:t:1").text == "Closed labs keep the lead"
+    kept = [r[0] for r in store.conn.execute("SELECT comment_id FROM predictions")]
+    assert kept == ["csv:t:2"]
+
+
+def test_same_id_with_other_content_in_one_run_is_a_conflict_not_an_update(store):
+    run = store.start_run("ingest")
+    store.upsert_comments([comment(1)], run_id=run)
+    counts = store.upsert_comments([comment(1, "something else entirely")], run_id=run)
+    assert counts.conflicts == ["csv:t:1"] and counts.stored == 0
+    assert store.get_comment("csv:t:1").text == "Open weights win again"
+
+
+def test_comment_round_trips_with_utc_time(store):
+    original = replace(comment(7), parent_id="csv:t:1", thread_id="csv:t:thread", quoted="bob", url="https://x.test/7")
+    store.upsert_comments([original])
+    assert store.get_comment(original.id) == original
+
+
+def test_a_database_from_a_newer_tracker_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this tracker knows"):
+        Store(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_its_path(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="notes.db"):
+        Store(path)
+
+
+def test_readonly_store_on_a_missing_file_says_to_ingest_first(tmp_path):
+    with pytest.raises(StoreError, match="tracker ingest"):
+        Store(tmp_path / "missing.db", readonly=True)

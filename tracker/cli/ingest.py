@@ -1,0 +1,60 @@
+"""tracker ingest"""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.common import open_store, quiet_option
+from tracker.ingest.base import ReadOptions
+from tracker.ingest.formats import FORMAT_MODULES
+from tracker.ingest.pipeline import ingest_file
+from tracker.times import zone
+
+COLUMN_OPTIONS = ("id", "text", "time", "author", "thread", "parent", "source", "url", "lang")
+_FIELD_OF = {"time": "created_at", "thread": "thread_id", "parent": "parent_id"}
+
+
+def _column_options(function):
+    for name in reversed(COLUMN_OPTIONS):
+        field = _FIELD_OF.get(name, name)
+        function = click.option(f"--{name}-column", f"{name}_column", metavar="NAME",
+                                help=f"Input column holding {field} (default: {field}).")(function)
+    return function
+
+
+@click.command(short_help="Store comments from files (CSV/TSV, JSONL, Parquet, forum exports).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(list(FORMAT_MODULES)), help="Force the input format (default: detected).")
+@click.option("--encoding", help="Text encoding of CSV/JSONL input (default: detected; e.g. cp1252).")
+@click.option("--timezone", "tz", default=None, help="Zone for times without offset (default UTC; forum pages Europe/Paris).")
+@click.option("--source", help="Source name for every record (default: the file's source column or format).")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Rejects file (default: rejects/<file>.rejects.csv).")
+@_column_options
+@quiet_option
+@click.pass_context
+def ingest(ctx, files, fmt, encoding, tz, source, rejects, quiet, **columns):
+    """Store comments from FILES: rows that cannot be stored go to a rejects file with their
+    row and reason, and the summary counts read = stored + rejected. Ingesting a file again
+    changes nothing; a comment whose text changed is updated.
+
+    \b
+    Example:
+      tracker ingest data/sample/*.jsonl
+      tracker ingest export.csv --text-column body --time-column posted --timezone Europe/Paris
+    """
+    mapping = {_FIELD_OF.get(k.removesuffix("_column"), k.removesuffix("_column")): v for k, v in columns.items() if v}
+    if tz:
+        zone(tz)
+    if rejects and len(files) > 1:
+        raise click.UsageError("--rejects names one file; with several inputs leave it out (one rejects file per input)")
+    store = open_store(ctx)
+    total_read = total_rejected = 0
+    for path in files:
+        default_tz = "Europe/Paris" if fmt == "forum-html" else "UTC"
+        options = ReadOptions(timezone=tz or default_tz, encoding=encoding, columns=mapping, source=source)
+        summary = ingest_file(store, path, fmt=fmt, options=options, rejects_path=rejects, progress=not quiet)
+        click.echo(summary.line())
+        total_read += summary.read
+        total_rejected += summary.rejected
+    if len(files) > 1:
+        click.echo(f"total: read {total_read}, stored {total_read - total_rejected}, rejected {total_rejected}")

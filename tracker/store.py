@@ -1,0 +1,349 @@
+"""The SQLite store: schema migrations, idempotent upserts, runs, and queries.
+
+One file, WAL mode, so the dashboard reads while a batch job writes. Times are stored as
+integer seconds since the epoch (UTC). The schema version is SQLite's `user_version`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from tracker.errors import StoreError
+from tracker.schema import Comment
+
+DB_ENV = "TRACKER_DB"
+DEFAULT_DB = "tracker.db"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: comments, predictions, human labels, runs
+    """
+    CREATE TABLE comments (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        thread_id TEXT,
+        parent_id TEXT,
+        author TEXT,
+        created_at INTEGER NOT NULL,
+        lang TEXT NOT NULL,
+        text TEXT NOT NULL,
+        raw_text TEXT NOT NULL,
+        quoted TEXT,
+        url TEXT,
+        content_hash TEXT NOT NULL,
+        last_run_id INTEGER,
+        ingested_at INTEGER NOT NULL,
+        updated_at INTEGER
+    );
+    CREATE INDEX comments_by_time ON comments (created_at, source, lang);
+    CREATE INDEX comments_by_thread ON comments (thread_id);
+    CREATE INDEX comments_by_author ON comments (author);
+    CREATE TABLE predictions (
+        comment_id TEXT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        model_version TEXT NOT NULL,
+        stance TEXT NOT NULL,
+        stance_confidence REAL NOT NULL,
+        probabilities TEXT NOT NULL,
+        arguments TEXT NOT NULL DEFAULT '',
+        sentiment TEXT,
+        sentiment_score REAL,
+        predicted_at INTEGER NOT NULL,
+        PRIMARY KEY (comment_id, model_version)
+    ) WITHOUT ROWID;
+    CREATE INDEX predictions_by_model ON predictions (model_version, stance);
+    CREATE TABLE labels (
+        id INTEGER PRIMARY KEY,
+        comment_id TEXT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        reviewer TEXT NOT NULL,
+        labeled_at INTEGER NOT NULL,
+        stance TEXT,
+        arguments TEXT,
+        sentiment TEXT,
+        note TEXT
+    );
+    CREATE INDEX labels_by_comment ON labels (comment_id, labeled_at);
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        input TEXT,
+        params TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        read INTEGER NOT NULL DEFAULT 0,
+        stored INTEGER NOT NULL DEFAULT 0,
+        new INTEGER NOT NULL DEFAULT 0,
+        updated INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        rejects_path TEXT,
+        model_version TEXT,
+        details TEXT
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_HASHED = ("source", "thread_id", "parent_id", "author", "created_at", "lang", "text", "raw_text", "quoted", "url")
+_COLUMNS = ("id",) + _HASHED
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def to_epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def content_hash(row: Sequence) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for value in row:
+        digest.update(b"\x1f" + str(value).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@dataclass
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: list[str] = field(default_factory=list)  # ids seen earlier in the same run, other content
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+class Store:
+    """A tracker database file. Opening it creates or migrates the schema."""
+
+    def __init__(self, path: str | Path | None = None, *, readonly: bool = False):
+        self.path = Path(path) if path is not None else default_db_path()
+        if readonly and not self.path.exists():
+            raise StoreError(f"{self.path}: no database here yet; run 'tracker ingest FILE' first")
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            uri = f"file:{self.path}?mode=ro" if readonly else str(self.path)
+            self.conn = sqlite3.connect(uri, uri=readonly, timeout=30, check_same_thread=False)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 30000")
+            if not readonly:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the database ({exc}); check the path and permissions") from exc
+        self._migrate(readonly)
+
+    def _migrate(self, readonly: bool) -> None:
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a tracker database ({exc}); use another --db path") from exc
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this tracker knows ({SCHEMA_VERSION}); upgrade tracker"
+            )
+        if version < SCHEMA_VERSION and readonly:
+            raise StoreError(f"{self.path}: schema is out of date; open it once with a tracker command that writes")
+        for number in range(version, SCHEMA_VERSION):
+            with self.conn:
+                self.conn.executescript(MIGRATIONS[number])
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.conn:
+            yield self.conn
+
+    # --- comments ---------------------------------------------------------------------
+
+    def upsert_comments(self, comments: Iterable[Comment], run_id: int | None = None) -> UpsertCounts:
+        """Insert new comments, update changed ones (dropping their predictions), skip the same.
+
+        A comment whose id was already stored by the same run with other content is not
+        written: its id is returned in `conflicts` (a duplicate id within one input).
+        """
+        rows = []
+        for c in comments:
+            values = (c.source, c.thread_id, c.parent_id, c.author, to_epoch(c.created_at), c.lang,
+                      c.text, c.raw_text, c.quoted, c.url)
+            rows.append((c.id, values, content_hash(values)))
+        counts = UpsertCounts()
+        if not rows:
+            return counts
+        now = int(time.time())
+        with self.conn:
+            existing = self._existing([r[0] for r in rows])
+            inserts, updates, stale = [], [], []
+            for comment_id, values, digest in rows:
+                before = existing.get(comment_id)
+                if before is None:
+                    inserts.append((comment_id, *values, digest, run_id, now))
+                    existing[comment_id] = (digest, run_id)
+                    counts.new += 1
+                elif before[0] == digest:
+                    counts.unchanged += 1
+                elif run_id is not None and before[1] == run_id:
+                    counts.conflicts.append(comment_id)
+                else:
+                    updates.append((*values, digest, run_id, now, comment_id))
+                    stale.append((comment_id,))
+                    existing[comment_id] = (digest, run_id)
+                    counts.updated += 1
+            self.conn.executemany(
+                f"INSERT INTO comments ({', '.join(_COLUMNS)}, content_hash, last_run_id, ingested_at) "
+                f"VALUES ({', '.join('?' * (len(_COLUMNS) + 3))})",
+                inserts,
+            )
+            self.conn.executemany(
+                f"UPDATE comments SET {', '.join(f'{c} = ?' for c in _HASHED)}, content_hash = ?, "
+                "last_run_id = ?, updated_at = ? WHERE id = ?",
+                updates,
+            )
+            self.conn.executemany("DELETE FROM predictions WHERE comment_id = ?", stale)
+        return counts
+
+    def _existing(self, ids: list[str]) -> dict[str, tuple[str, int | None]]:
+        found: dict[str, tuple[str, int | None]] = {}
+        for start in range(0, len(ids), 10_000):
+            batch = ids[start:start + 10_000]
+            query = f"SELECT id, content_hash, last_run_id FROM comments WHERE id IN ({', '.join('?' * len(batch))})"
+            for comment_id, digest, run in self.conn.execute(query, batch):
+                found[comment_id] = (digest, run)
+        return found
+
+    def count_comments(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM comments").fetchone()[0]
+
+    def get_comment(self, comment_id: str) -> Comment | None:
+        row = self.conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM comments WHERE id = ?", (comment_id,)).fetchone()
+        if row is None:
+            return None
+        values = dict(zip(_COLUMNS, row))
+        values["created_at"] = from_epoch(values["created_at"])
+        return Comment(**values)
+
+    # --- runs ---------------------------------------------------------------------------
+
+    def start_run(self, kind: str, input: str | None = None, params: dict | None = None,
+                  model_version: str | None = None) -> int:
+        with self.conn:
+            cursor = self.conn.execute(
+                "INSERT INTO runs (kind, input, params, started_at, model_version) VALUES (?, ?, ?, ?, ?)",
+                (kind, input, json.dumps(params or {}, default=str), int(time.time()), model_version),
+            )
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, status: str = "done", **figures) -> None:
+        allowed = {"read", "stored", "new", "updated", "unchanged", "rejected", "rejects_path", "details"}
+        unknown = set(figures) - allowed
+        if unknown:
+            raise ValueError(f"unknown run figures: {sorted(unknown)}")
+        if "details" in figures:
+            figures["details"] = json.dumps(figures["details"], default=str)
+        assignments = ", ".join(f"{name} = ?" for name in figures)
+        with self.conn:
+            self.conn.execute(
+                f"UPDATE runs SET status = ?, finished_at = ?{', ' if figures else ''}{assignments} WHERE id = ?",
+                (status, int(time.time()), *figures.values(), run_id),
+            )
+
+    def runs(self, kind: str | None = None, limit: int = 20) -> list[dict]:
+        query = "SELECT * FROM runs" + (" WHERE kind = ?" if kind else "") + " ORDER BY id DESC LIMIT ?"
+        cursor = self.conn.execute(query, ((kind,) if kind else ()) + (limit,))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
+
+
+# --- reading comments with their labels -------------------------------------------------
+
+LATEST_LABELS = """
+    SELECT l.comment_id, l.stance, l.arguments, l.sentiment, l.reviewer
+    FROM labels l
+    JOIN (SELECT comment_id, max(id) AS id FROM labels GROUP BY comment_id) last ON last.id = l.id
+"""
+
+
+def latest_model_version(store: Store) -> str | None:
+    """The model version whose predictions were written last, or None."""
+    row = store.conn.execute("SELECT model_version FROM predictions ORDER BY predicted_at DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def comments_with_labels(store: Store, model_version: str | None = None, chunk_rows: int = 50_000):
+    """DataFrames of comments with the model's prediction and the latest human label, in chunks.
+
+    Columns: the comment record, then `stance`, `stance_confidence`, `arguments`, `sentiment`,
+    `sentiment_score` (human label first, model second), `label_source` ("human", "model" or
+    empty), `model_stance`, `probabilities` (JSON), `model_version`.
+    """
+    import pandas as pd
+
+    version = model_version or latest_model_version(store)
+    query = f"""
+        SELECT c.id, c.source, c.thread_id, c.parent_id, c.author, c.created_at, c.lang, c.text, c.raw_text,
+               c.quoted, c.url,
+               coalesce(h.stance, p.stance) AS stance,
+               CASE WHEN h.stance IS NOT NULL THEN 1.0 ELSE p.stance_confidence END AS stance_confidence,
+               coalesce(h.arguments, p.arguments) AS arguments,
+               coalesce(h.sentiment, p.sentiment) AS sentiment,
+               p.sentiment_score,
+               CASE WHEN h.stance IS NOT NULL THEN 'human' WHEN p.stance IS NOT NULL THEN 'model' ELSE '' END
+                   AS label_source,
+               p.stance AS model_stance, p.probabilities, p.model_version
+        FROM comments c
+        LEFT JOIN predictions p ON p.comment_id = c.id AND p.model_version = ?
+        LEFT JOIN ({LATEST_LABELS}) h ON h.comment_id = c.id
+        ORDER BY c.created_at, c.id
+    """
+    for frame in pd.read_sql_query(query, store.conn, params=(version,), chunksize=chunk_rows):
+        frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s", utc=True)
+        yield frame
+
+
+def store_stats(store: Store) -> dict:
+    """What is in the store: totals, per source and language, predictions and labels."""
+    conn = store.conn
+    total = conn.execute("SELECT count(*), min(created_at), max(created_at) FROM comments").fetchone()
+    by_source = conn.execute(
+        "SELECT source, lang, count(*) FROM comments GROUP BY source, lang ORDER BY source, lang").fetchall()
+    by_model = conn.execute(
+        "SELECT model_version, count(*), max(predicted_at) FROM predictions GROUP BY model_version "
+        "ORDER BY max(predicted_at) DESC").fetchall()
+    labels = conn.execute("SELECT count(*), count(DISTINCT comment_id), count(DISTINCT reviewer) FROM labels").fetchone()
+    return {
+        "comments": total[0],
+        "first": from_epoch(total[1]) if total[1] is not None else None,
+        "last": from_epoch(total[2]) if total[2] is not None else None,
+        "by_source": [{"source": s, "lang": l, "comments": n} for s, l, n in by_source],
+        "predictions": [{"model_version": m, "comments": n, "last": from_epoch(t)} for m, n, t in by_model],
+        "labels": {"labels": labels[0], "comments": labels[1], "reviewers": labels[2]},
+        "runs": store.runs(limit=5),
+    }
