@@ -21,6 +21,9 @@ COMMANDS = (
     ("tracker.cli.store", "stats"),
     ("tracker.cli.store", "export"),
     ("tracker.cli.data", "data"),
+    ("tracker.cli.models", "train"),
+    ("tracker.cli.models", "evaluate"),
+    ("tracker.cli.models", "classify"),
 )
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

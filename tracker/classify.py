@@ -1,0 +1,165 @@
+"""Batch prediction: comments in the store, or a file to a file, in chunks and in parallel."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from tracker.errors import InputError
+from tracker.features import LANG, PARENT, TEXT
+from tracker.progress import progress_bar
+from tracker.store import Store
+from tracker.text import detect_languages
+
+CHUNK_ROWS = 5_000
+
+
+def predict_frame(predictor, frame: pd.DataFrame) -> pd.DataFrame:
+    """Prediction columns for a DataFrame with `text` (and optional `parent_text`, `lang`)."""
+    work = pd.DataFrame({TEXT: frame[TEXT].fillna("").astype(str).to_numpy()}, index=frame.index)
+    work[PARENT] = frame[PARENT].fillna("").astype(str).to_numpy() if PARENT in frame else ""
+    if LANG in frame and frame[LANG].notna().all():
+        work[LANG] = frame[LANG].astype(str).to_numpy()
+    else:
+        work[LANG] = detect_languages(work[TEXT].tolist())
+    target = getattr(predictor, "target_column", None)
+    if target:
+        work[target] = frame[target].to_numpy()
+    out = predictor.predict(work)
+    out.insert(0, LANG, work[LANG])
+    return out
+
+
+def _predict_chunks(predictor, chunks, jobs: int):
+    if jobs == 1:
+        for chunk in chunks:
+            yield chunk, predict_frame(predictor, chunk)
+        return
+    with Parallel(n_jobs=jobs, return_as="generator", prefer="processes") as parallel:
+        buffered = []
+        for chunk in chunks:
+            buffered.append(chunk)
+            if len(buffered) == jobs * 2:
+                yield from zip(buffered, parallel(delayed(predict_frame)(predictor, c) for c in buffered))
+                buffered = []
+        if buffered:
+            yield from zip(buffered, parallel(delayed(predict_frame)(predictor, c) for c in buffered))
+
+
+def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_rows: int = CHUNK_ROWS,
+                   progress: bool = False, limit: int | None = None) -> dict:
+    """Predict every comment that has no prediction from this model version yet.
+
+    Each chunk is committed on its own, so a killed run resumes where it stopped and never
+    writes a prediction twice (the key is comment id and model version).
+    """
+    version = card["version"]
+    pending_sql = ("FROM comments c LEFT JOIN predictions p ON p.comment_id = c.id AND p.model_version = ? "
+                   "LEFT JOIN comments parent ON parent.id = c.parent_id WHERE p.comment_id IS NULL")
+    total = store.conn.execute(f"SELECT count(*) {pending_sql}", (version,)).fetchone()[0]
+    if limit is not None:
+        total = min(total, limit)
+    run_id = store.start_run("classify", params={"jobs": jobs}, model_version=version)
+    bar = progress_bar(total=total, desc="classify", unit="comment", enabled=progress)
+    done = 0
+
+    def chunks():
+        seen = 0
+        while seen < total:
+            frame = pd.read_sql_query(
+                f"SELECT c.id, c.text, c.lang, coalesce(parent.text, '') AS parent_text {pending_sql} "
+                f"ORDER BY c.id LIMIT ? OFFSET ?", store.conn, params=(version, min(chunk_rows, total - seen), seen))
+            if frame.empty:
+                return
+            seen += len(frame)
+            yield frame
+
+    try:
+        for chunk, predicted in _predict_chunks(predictor, chunks(), jobs):
+            _write_predictions(store, chunk["id"].tolist(), predicted, version)
+            done += len(chunk)
+            bar.update(len(chunk))
+    except BaseException:
+        store.finish_run(run_id, status="failed", read=done, stored=done)
+        raise
+    finally:
+        bar.close()
+    store.finish_run(run_id, read=done, stored=done)
+    return {"classified": done, "model_version": version, "run_id": run_id}
+
+
+def _write_predictions(store: Store, ids: list[str], predicted: pd.DataFrame, version: str) -> None:
+    probability_columns = [c for c in predicted.columns if c.startswith("p_")]
+    now = int(time.time())
+    rows = []
+    for i, comment_id in enumerate(ids):
+        record = predicted.iloc[i]
+        probabilities = {c[2:]: float(record[c]) for c in probability_columns}
+        rows.append((comment_id, version, record.get("stance"), float(record.get("stance_confidence", np.nan)),
+                     json.dumps(probabilities), record.get("arguments", ""), record.get("sentiment"),
+                     float(record["sentiment_score"]) if "sentiment_score" in record else None, now))
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT OR IGNORE INTO predictions (comment_id, model_version, stance, stance_confidence, probabilities, "
+            "arguments, sentiment, sentiment_score, predicted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _read_chunks(path: Path, text_column: str, chunk_rows: int):
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+            yield batch.to_pandas()
+    elif suffix in (".jsonl", ".ndjson"):
+        yield from pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False)
+    elif suffix in (".csv", ".tsv"):
+        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False,
+                               sep="\t" if suffix == ".tsv" else ",", encoding="utf-8-sig")
+    else:
+        raise InputError(f"{path}: cannot classify '{suffix}' files; use .csv, .tsv, .jsonl or .parquet")
+
+
+def classify_file(predictor, source: str | Path, out: str | Path, text_column: str = TEXT, jobs: int = 1,
+                  chunk_rows: int = CHUNK_ROWS, progress: bool = False) -> int:
+    """Write `out` with every input column plus the prediction columns; returns the row count.
+
+    An input column that has a prediction's name (a gold `stance`, say) is kept, and the
+    prediction is written beside it as `predicted_<name>`; an input `lang` is used as given.
+    """
+    from tracker.export import write_frames
+
+    source, out = Path(source), Path(out)
+    if not source.exists():
+        raise InputError(f"{source}: no such file; check the path")
+
+    def frames():
+        for chunk in _read_chunks(source, text_column, chunk_rows):
+            if text_column not in chunk:
+                raise InputError(f"{source}: column '{text_column}' not found (columns: "
+                                 f"{', '.join(map(str, chunk.columns[:12]))}); use --text-column to name it")
+            if TEXT in chunk and text_column != TEXT:
+                raise InputError(f"{source}: has a 'text' column besides '{text_column}'; rename one of them")
+            chunk = chunk.reset_index(drop=True)
+            if LANG in chunk and not chunk[LANG].isin(["en", "fr", "other"]).all():
+                chunk = chunk.drop(columns=[LANG]).assign(**{f"input_{LANG}": chunk[LANG]})
+            yield chunk.rename(columns={text_column: TEXT})
+
+    bar = progress_bar(desc=f"classify {source.name}", unit="comment", enabled=progress)
+
+    def merged():
+        for chunk, predicted in _predict_chunks(predictor, frames(), jobs):
+            predicted = predicted.drop(columns=[LANG]) if LANG in chunk else predicted
+            predicted = predicted.rename(columns={c: f"predicted_{c}" for c in predicted.columns if c in chunk})
+            bar.update(len(chunk))
+            yield pd.concat([chunk.rename(columns={TEXT: text_column}), predicted], axis=1)
+
+    try:
+        return write_frames(merged(), out)
+    finally:
+        bar.close()

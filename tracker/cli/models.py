@@ -1,0 +1,146 @@
+"""tracker train, tracker evaluate, tracker classify"""
+
+from __future__ import annotations
+
+import glob
+import json
+from pathlib import Path
+
+import click
+
+from tracker.cli.common import open_store, quiet_option
+
+LABEL_COLUMNS = ("id", "text", "lang", "stance", "arguments", "sentiment", "parent", "thread")
+_FIELD_OF = {"parent": "parent_id", "thread": "thread_id"}
+
+
+def _label_column_options(function):
+    for name in reversed(LABEL_COLUMNS):
+        field = _FIELD_OF.get(name, name)
+        function = click.option(f"--{name}-column", f"{name}_column", metavar="NAME",
+                                help=f"Column holding {field} (default: {field}).")(function)
+    return function
+
+
+def _mapping(columns: dict) -> dict[str, str]:
+    return {_FIELD_OF.get(k.removesuffix("_column"), k.removesuffix("_column")): v for k, v in columns.items() if v}
+
+
+@click.command(short_help="Train stance, argument and sentiment models from labeled files.")
+@click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labeled CSV/JSONL/Parquet file; repeat for several (default: data/labeled/*.csv).")
+@click.option("--name", default="default", show_default=True, help="Bundle name, written to models/NAME/.")
+@click.option("--out", type=click.Path(file_okay=False), help="Write the bundle to this directory instead.")
+@click.option("--target-column", help="Column naming each row's stance target: one model per target.")
+@click.option("--group-by", type=click.Choice(["thread", "author", "none"]), default="thread", show_default=True,
+              help="Keep comments of one thread (or author) on one side of every CV split.")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--no-evaluate", is_flag=True, help="Skip cross-validation (no metrics in the card).")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the bundle already exists.")
+@_label_column_options
+@quiet_option
+def train(data_files, name, out, target_column, group_by, folds, no_evaluate, if_missing, quiet, **columns):
+    """Train the three heads on labeled data, cross-validate them grouped by thread, and write
+    a bundle with its model card (metrics per language and per class). The label sets come
+    from the data; a head whose labels are absent is skipped, saying so.
+
+    \b
+    Example:
+      tracker train                                   # data/labeled/*.csv -> models/default/
+      tracker train --data mine.csv --name mine --text-column body --stance-column label
+    """
+    from tracker.labeled import read_labeled
+    from tracker.models import models_dir, save_bundle
+    from tracker.predictor import TargetedPredictor
+    from tracker.train import DEFAULT_DATA_GLOB, TrainConfig, build_card, train as train_heads, train_per_target
+
+    folder = Path(out) if out else models_dir() / name
+    if if_missing and (folder / "card.json").exists():
+        click.echo(f"model bundle {folder} exists; nothing to do")
+        return
+    paths = list(data_files) or sorted(glob.glob(DEFAULT_DATA_GLOB))
+    if not paths:
+        raise click.UsageError(f"no labeled data: {DEFAULT_DATA_GLOB} matches nothing; give --data FILE")
+    mapping = _mapping(columns)
+    frame = read_labeled(paths, mapping)
+    group_column = {"thread": "thread_id", "author": "author", "none": "__none__"}[group_by]
+    config = TrainConfig(folds=folds, group_by=group_column)
+    click.echo(f"training on {len(frame)} rows from {len(paths)} file(s)", err=True)
+    if target_column:
+        results = train_per_target(frame, target_column, config, not quiet, not no_evaluate)
+        predictor = TargetedPredictor({t: r.predictor for t, r in results.items()}, target_column)
+    else:
+        results = {"": train_heads(frame, config, progress=not quiet, evaluate=not no_evaluate)}
+        predictor = results[""].predictor
+    for line in next(iter(results.values())).skipped:
+        click.echo(f"skipped {line}", err=True)
+    card = build_card(frame, paths, results, config, target_column)
+    folder = save_bundle(predictor, card, folder)
+    click.echo(f"wrote {folder} ({json.loads((folder / 'card.json').read_text())['version']})")
+    for target, result in results.items():
+        stance = result.report.get("stance", {})
+        if stance:
+            figures = ", ".join(f"{scope} {part['macro_f1']:.3f}" for scope, part in stance.items()
+                                if isinstance(part, dict) and "macro_f1" in part)
+            click.echo(f"{target + ': ' if target else ''}stance macro-F1 (cross-validated): {figures}")
+
+
+@click.command(short_help="Report a model's accuracy on a labeled file.")
+@click.option("--data", "data_files", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labeled CSV/JSONL/Parquet file; repeat for several.")
+@click.option("--model", help="Bundle name or directory (default: the current model).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_label_column_options
+@quiet_option
+def evaluate(data_files, model, as_json, quiet, **columns):
+    """Report macro-F1, per-class precision/recall/F1, side F1, confusion matrix and
+    calibration, overall and per language, for a model on labeled data.
+
+    \b
+    Example:
+      tracker evaluate --data heldout.csv --model default --json
+    """
+    from tracker.evaluate import evaluate_frame, format_report
+    from tracker.labeled import read_labeled
+    from tracker.models import load_bundle
+
+    predictor, card = load_bundle(model)
+    frame = read_labeled(list(data_files), _mapping(columns))
+    report = evaluate_frame(predictor, frame)
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report, card))
+
+
+@click.command(short_help="Predict stance, arguments and sentiment for the store or a file.")
+@click.argument("input_file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="Output file when classifying INPUT_FILE.")
+@click.option("--model", help="Bundle name or directory (default: the current model).")
+@click.option("--text-column", default="text", show_default=True, help="Text column of INPUT_FILE.")
+@click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes.")
+@click.option("--chunk-rows", default=5000, show_default=True, help="Comments per chunk.")
+@quiet_option
+@click.pass_context
+def classify(ctx, input_file, out, model, text_column, jobs, chunk_rows, quiet):
+    """Without INPUT_FILE, classify every comment in the store that has no prediction from
+    the current model yet (a killed run resumes where it stopped). With INPUT_FILE and --out,
+    write every input column plus lang, stance, stance_confidence, p_<label>, arguments,
+    sentiment and sentiment_score.
+
+    \b
+    Example:
+      tracker classify --jobs 2
+      tracker classify comments.csv --out classified.parquet --text-column body
+    """
+    from tracker.classify import classify_file, classify_store
+    from tracker.models import load_bundle
+
+    if input_file and not out:
+        raise click.UsageError("give --out OUTPUT with INPUT_FILE")
+    if out and not input_file:
+        raise click.UsageError("--out needs an INPUT_FILE; without one the store is classified")
+    predictor, card = load_bundle(model)
+    if input_file:
+        rows = classify_file(predictor, input_file, out, text_column, jobs, chunk_rows, progress=not quiet)
+        click.echo(f"wrote {rows} classified comments to {out} (model {card['version']})")
+    else:
+        result = classify_store(open_store(ctx), predictor, card, jobs, chunk_rows, progress=not quiet)
+        click.echo(f"classified {result['classified']} comments with {result['model_version']}")

@@ -1,0 +1,97 @@
+"""The fitted model: shared text features and three heads (stance, arguments, sentiment).
+
+A `Predictor` is what a bundle's joblib file holds. `predict` takes a DataFrame with `text`,
+`parent_text` and `lang` and returns one row per comment with the prediction columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tracker.schema import ARGUMENT_SEPARATOR
+
+
+@dataclass
+class ArgumentHead:
+    """One binary classifier per tag, each with its own decision threshold."""
+
+    tags: list[str]
+    classifiers: list  # fitted LogisticRegression, one per tag (None for a tag seen on every row or none)
+    thresholds: list[float]
+
+    def probabilities(self, features) -> np.ndarray:
+        out = np.zeros((features.shape[0], len(self.tags)), dtype=np.float32)
+        for j, classifier in enumerate(self.classifiers):
+            if classifier is not None:
+                out[:, j] = classifier.predict_proba(features)[:, 1]
+        return out
+
+    def decide(self, probabilities: np.ndarray) -> list[str]:
+        chosen = probabilities >= np.asarray(self.thresholds)[None, :]
+        return [ARGUMENT_SEPARATOR.join(t for t, on in zip(self.tags, row) if on) for row in chosen]
+
+
+@dataclass
+class Predictor:
+    features: object  # a fitted FeatureUnion
+    stance: object | None = None  # fitted classifier with predict_proba and classes_
+    arguments: ArgumentHead | None = None
+    sentiment: object | None = None
+    config: dict = field(default_factory=dict)
+
+    @property
+    def stance_labels(self) -> list[str]:
+        return [str(c) for c in self.stance.classes_] if self.stance is not None else []
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        X = self.features.transform(frame)
+        out = pd.DataFrame(index=frame.index)
+        if self.stance is not None:
+            proba = self.stance.predict_proba(X)
+            labels = self.stance_labels
+            best = proba.argmax(axis=1)
+            out["stance"] = np.asarray(labels, dtype=object)[best]
+            out["stance_confidence"] = proba.max(axis=1).round(4)
+            for j, label in enumerate(labels):
+                out[f"p_{label}"] = proba[:, j].round(4)
+        if self.arguments is not None:
+            out["arguments"] = self.arguments.decide(self.arguments.probabilities(X))
+        if self.sentiment is not None:
+            proba = self.sentiment.predict_proba(X)
+            labels = [str(c) for c in self.sentiment.classes_]
+            out["sentiment"] = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
+            positive = proba[:, labels.index("positive")] if "positive" in labels else 0.0
+            negative = proba[:, labels.index("negative")] if "negative" in labels else 0.0
+            out["sentiment_score"] = np.round(positive - negative, 4)
+        return out
+
+
+@dataclass
+class TargetedPredictor:
+    """One Predictor per stance target; each row is classified by its target's model."""
+
+    predictors: dict[str, Predictor]
+    target_column: str
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        from tracker.errors import InputError
+
+        if self.target_column not in frame:
+            raise InputError(f"this model classifies per target: the input needs a '{self.target_column}' column")
+        parts = []
+        unknown = set(frame[self.target_column].astype(str)) - set(self.predictors)
+        if unknown:
+            raise InputError(f"targets {sorted(unknown)[:5]} have no model; known: {sorted(self.predictors)}")
+        for target, part in frame.groupby(frame[self.target_column].astype(str)):
+            parts.append(self.predictors[target].predict(part))
+        return pd.concat(parts).reindex(frame.index)
+
+    @property
+    def stance_labels(self) -> list[str]:
+        labels: list[str] = []
+        for predictor in self.predictors.values():
+            labels += [label for label in predictor.stance_labels if label not in labels]
+        return labels

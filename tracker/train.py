@@ -1,0 +1,323 @@
+"""Build the pipelines, cross-validate them grouped by thread, tune, and fit the final model.
+
+The label sets come from the data: a user training on their own debate with their own
+stance labels gets a model for those labels. A head whose column is absent or empty is
+skipped, and the report says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize_scalar
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
+
+from tracker.errors import LabelError
+from tracker.features import LANG, PARENT, TEXT, text_features
+from tracker.metrics import by_language, classification_report, multilabel_report
+from tracker.predictor import ArgumentHead, Predictor
+from tracker.progress import progress_bar
+from tracker.schema import split_arguments
+from tracker.text import detect_languages
+
+HEADS = ("stance", "arguments", "sentiment")
+THRESHOLD_GRID = np.round(np.arange(0.1, 0.91, 0.05), 2)
+
+
+@dataclass
+class TrainConfig:
+    char_ngrams: bool = True
+    context_weight: float = 0.5
+    lexicon: bool = True
+    min_df: int = 2
+    c_stance: float = 8.0
+    c_arguments: float = 8.0
+    c_sentiment: float = 4.0
+    folds: int = 5
+    group_by: str = "thread_id"
+    seed: int = 13
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    predictor: Predictor
+    report: dict
+    skipped: list[str] = field(default_factory=list)
+
+
+class TemperatureScaled:
+    """A fitted probabilistic classifier whose probabilities are sharpened or softened by one
+    temperature, learned on out-of-fold predictions (Guo et al., 2017)."""
+
+    def __init__(self, classifier, temperature: float):
+        self.classifier = classifier
+        self.temperature = temperature
+        self.classes_ = classifier.classes_
+
+    def predict_proba(self, X):
+        return scale(self.classifier.predict_proba(X), self.temperature)
+
+
+def scale(proba: np.ndarray, temperature: float) -> np.ndarray:
+    logits = np.log(np.clip(proba, 1e-9, 1)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    out = np.exp(logits)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(proba: np.ndarray, y_index: np.ndarray) -> float:
+    def nll(t):
+        return -np.log(np.clip(scale(proba, t)[np.arange(len(y_index)), y_index], 1e-12, 1)).mean()
+
+    return float(minimize_scalar(nll, bounds=(0.05, 10), method="bounded").x)
+
+
+def _useful_temperature(proba: np.ndarray, y_index: np.ndarray) -> float | None:
+    """The fitted temperature, kept only when it lowers the out-of-fold calibration error."""
+    from tracker.metrics import expected_calibration_error
+
+    temperature = fit_temperature(proba, y_index)
+    correct = proba.argmax(axis=1) == y_index
+    before = expected_calibration_error(proba.max(axis=1), correct)
+    after = expected_calibration_error(scale(proba, temperature).max(axis=1), correct)
+    return temperature if after < before else None
+
+
+def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    """Labeled rows with `text`, `parent_text` (the parent's words when the parent is in the
+    data or given) and `lang` (detected when missing)."""
+    out = frame.copy()
+    out[TEXT] = out[TEXT].fillna("").astype(str)
+    if PARENT not in out:
+        out[PARENT] = ""
+        if "parent_id" in out and "id" in out:
+            texts = dict(zip(out["id"].astype(str), out[TEXT]))
+            out[PARENT] = out["parent_id"].fillna("").astype(str).map(texts).fillna("")
+    out[PARENT] = out[PARENT].fillna("").astype(str)
+    if LANG not in out:
+        out[LANG] = detect_languages(out[TEXT].tolist())
+    out[LANG] = out[LANG].fillna("").astype(str).replace("", "other")
+    return out.reset_index(drop=True)
+
+
+def active_heads(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    heads, skipped = [], []
+    for head in HEADS:
+        if head not in frame or frame[head].fillna("").astype(str).str.strip().eq("").all():
+            skipped.append(f"{head}: no '{head}' labels in the data")
+        elif head != "arguments" and frame[head].nunique() < 2:
+            skipped.append(f"{head}: only one label ({frame[head].iloc[0]}) in the data")
+        else:
+            heads.append(head)
+    if not heads:
+        raise LabelError("no head can be trained: the data has no stance, arguments or sentiment labels; "
+                         "name the columns with --stance-column, --arguments-column, --sentiment-column")
+    return heads, skipped
+
+
+def _classifier(c: float, seed: int) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed)
+
+
+def _tag_matrix(frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    sets = [set(split_arguments(v)) for v in frame["arguments"]]
+    tags = sorted(set().union(*sets)) if sets else []
+    return tags, np.array([[t in s for t in tags] for s in sets], dtype=bool).reshape(len(sets), len(tags))
+
+
+def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags: list[str],
+               thresholds: list[float] | None = None, temperature: float | None = None) -> Predictor:
+    features = text_features(config.char_ngrams, config.context_weight, config.lexicon, config.min_df)
+    X = features.fit_transform(frame)
+    predictor = Predictor(features=features, config=config.as_dict())
+    if "stance" in heads:
+        stance = _classifier(config.c_stance, config.seed).fit(X, frame["stance"])
+        predictor.stance = TemperatureScaled(stance, temperature) if temperature else stance
+    if "arguments" in heads:
+        _, Y = _tag_matrix(frame)
+        classifiers = []
+        for j in range(len(tags)):
+            column = Y[:, j]
+            classifiers.append(_classifier(config.c_arguments, config.seed).fit(X, column)
+                               if 0 < column.sum() < len(column) else None)
+        predictor.arguments = ArgumentHead(tags, classifiers, thresholds or [0.5] * len(tags))
+    if "sentiment" in heads:
+        predictor.sentiment = _classifier(config.c_sentiment, config.seed).fit(X, frame["sentiment"])
+    return predictor
+
+
+def _groups(frame: pd.DataFrame, group_by: str) -> np.ndarray:
+    if group_by in frame and frame[group_by].fillna("").astype(str).str.strip().ne("").all():
+        return frame[group_by].astype(str).to_numpy()
+    return np.arange(len(frame)).astype(str)
+
+
+def cross_validate(frame: pd.DataFrame, heads: list[str], config: TrainConfig, progress: bool = False) -> dict:
+    """Out-of-fold probabilities for every head, with folds grouped by `config.group_by`."""
+    tags, Y = _tag_matrix(frame) if "arguments" in heads else ([], None)
+    stratify = frame["stance"] if "stance" in heads else frame[heads[0]].astype(str)
+    splitter = StratifiedGroupKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
+    oof: dict = {"fold": np.full(len(frame), -1)}
+    stance_labels = sorted(frame["stance"].unique()) if "stance" in heads else []
+    sentiment_labels = sorted(frame["sentiment"].unique()) if "sentiment" in heads else []
+    if "stance" in heads:
+        oof["stance"] = np.zeros((len(frame), len(stance_labels)))
+    if "arguments" in heads:
+        oof["arguments"] = np.zeros((len(frame), len(tags)))
+    if "sentiment" in heads:
+        oof["sentiment"] = np.zeros((len(frame), len(sentiment_labels)))
+    bar = progress_bar(total=config.folds, desc="cross-validation", unit="fold", enabled=progress)
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(frame, stratify, _groups(frame, config.group_by))):
+        train, test = frame.iloc[train_idx], frame.iloc[test_idx]
+        predictor = _fit_heads(train, heads, config, tags)
+        X = predictor.features.transform(test)
+        oof["fold"][test_idx] = fold
+        if "stance" in heads:
+            oof["stance"][test_idx] = _aligned(predictor.stance, X, stance_labels)
+        if "arguments" in heads:
+            oof["arguments"][test_idx] = predictor.arguments.probabilities(X)
+        if "sentiment" in heads:
+            oof["sentiment"][test_idx] = _aligned(predictor.sentiment, X, sentiment_labels)
+        bar.update(1)
+    bar.close()
+    oof.update(tags=tags, Y=Y, stance_labels=stance_labels, sentiment_labels=sentiment_labels)
+    return oof
+
+
+def _aligned(classifier, X, labels: list[str]) -> np.ndarray:
+    """predict_proba with columns in `labels` order (a fold may miss a rare label)."""
+    proba = classifier.predict_proba(X)
+    out = np.zeros((X.shape[0], len(labels)))
+    for j, label in enumerate(classifier.classes_):
+        out[:, labels.index(label)] = proba[:, j]
+    return out
+
+
+def tune_thresholds(proba: np.ndarray, Y: np.ndarray) -> list[float]:
+    """Per tag, the threshold on the grid that maximises that tag's out-of-fold F1."""
+    thresholds = []
+    for j in range(Y.shape[1]):
+        best, best_f1 = 0.5, -1.0
+        for threshold in THRESHOLD_GRID:
+            pred = proba[:, j] >= threshold
+            tp = (pred & Y[:, j]).sum()
+            f1 = 2 * tp / (pred.sum() + Y[:, j].sum()) if pred.sum() + Y[:, j].sum() else 0.0
+            if f1 > best_f1:
+                best, best_f1 = float(threshold), f1
+        thresholds.append(best)
+    return thresholds
+
+
+def report_from_oof(frame: pd.DataFrame, oof: dict, thresholds: list[float] | None, temperature: float | None) -> dict:
+    report: dict = {}
+    scored = frame.copy()
+    if "stance" in oof:
+        labels = oof["stance_labels"]
+        proba = scale(oof["stance"], temperature) if temperature else oof["stance"]
+        scored["_pred"] = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
+        scored["_conf"] = proba.max(axis=1)
+        report["stance"] = by_language(scored, lambda f: classification_report(f["stance"], f["_pred"], labels, f["_conf"]))
+        raw_conf = oof["stance"].max(axis=1)
+        report["stance"]["all"]["ece_before_temperature"] = classification_report(
+            scored["stance"], scored["_pred"], labels, raw_conf)["ece"]
+        replies = scored[scored[PARENT].str.len() > 0]
+        if len(replies):
+            report["stance_replies"] = classification_report(replies["stance"], replies["_pred"], labels)
+    if "arguments" in oof:
+        tags = oof["tags"]
+        chosen = oof["arguments"] >= np.asarray(thresholds)[None, :]
+        scored["_true_tags"] = [set(split_arguments(v)) for v in scored["arguments"]]
+        scored["_pred_tags"] = [{t for t, on in zip(tags, row) if on} for row in chosen]
+        report["arguments"] = by_language(scored, lambda f: multilabel_report(list(f["_true_tags"]),
+                                                                              list(f["_pred_tags"]), tags))
+        report["arguments"]["thresholds"] = dict(zip(tags, thresholds))
+    if "sentiment" in oof:
+        labels = oof["sentiment_labels"]
+        scored["_sent"] = np.asarray(labels, dtype=object)[oof["sentiment"].argmax(axis=1)]
+        scored["_sconf"] = oof["sentiment"].max(axis=1)
+        report["sentiment"] = by_language(scored, lambda f: classification_report(f["sentiment"], f["_sent"], labels,
+                                                                                  f["_sconf"]))
+    return report
+
+
+def train(frame: pd.DataFrame, config: TrainConfig | None = None, progress: bool = False,
+          evaluate: bool = True) -> TrainResult:
+    """Cross-validate (unless `evaluate` is False), tune thresholds and temperature on the
+    out-of-fold predictions, then fit every head on all the data."""
+    config = config or TrainConfig()
+    frame = prepare(frame)
+    heads, skipped = active_heads(frame)
+    tags = _tag_matrix(frame)[0] if "arguments" in heads else []
+    thresholds, temperature, report = None, None, {}
+    if evaluate:
+        oof = cross_validate(frame, heads, config, progress)
+        if "arguments" in heads:
+            thresholds = tune_thresholds(oof["arguments"], oof["Y"])
+        if "stance" in heads:
+            y_index = np.array([oof["stance_labels"].index(v) for v in frame["stance"]])
+            temperature = _useful_temperature(oof["stance"], y_index)
+        report = report_from_oof(frame, oof, thresholds, temperature)
+        report["cv"] = {"folds": config.folds, "grouped_by": config.group_by, "temperature": temperature}
+    predictor = _fit_heads(frame, heads, config, tags, thresholds, temperature)
+    return TrainResult(predictor=predictor, report=report, skipped=skipped)
+
+
+# --- from labeled files to a bundle -----------------------------------------------------
+
+DEFAULT_DATA_GLOB = "data/labeled/*.csv"
+
+
+def data_fingerprint(paths) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(str(p) for p in paths):
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
+    return digest.hexdigest()
+
+
+def describe_training_data(frame: pd.DataFrame, paths) -> dict:
+    info = {"rows": int(len(frame)), "files": [str(p) for p in paths], "sha256": data_fingerprint(paths),
+            "languages": frame[LANG].value_counts().to_dict() if LANG in frame else {}}
+    if "from_reviews" in frame:
+        info["from_reviews"] = int(frame["from_reviews"].sum())
+    return info
+
+
+def build_card(frame: pd.DataFrame, paths, results: dict[str, TrainResult], config: TrainConfig,
+               target_column: str | None) -> dict:
+    first = next(iter(results.values()))
+    labels = {}
+    predictor = first.predictor
+    if predictor.stance is not None:
+        labels["stance"] = [str(c) for c in predictor.stance.classes_]
+    if predictor.arguments is not None:
+        labels["arguments"] = predictor.arguments.tags
+    if predictor.sentiment is not None:
+        labels["sentiment"] = [str(c) for c in predictor.sentiment.classes_]
+    card = {"data": describe_training_data(prepare(frame) if LANG not in frame else frame, paths),
+            "labels": labels, "config": config.as_dict(), "skipped": first.skipped}
+    if target_column:
+        card["target_column"] = target_column
+        card["metrics"] = {"per_target": {t: r.report for t, r in results.items()}}
+        card["targets"] = sorted(results)
+    else:
+        card["metrics"] = first.report
+    return card
+
+
+def train_per_target(frame: pd.DataFrame, target_column: str, config: TrainConfig, progress: bool,
+                     evaluate: bool) -> dict[str, TrainResult]:
+    if target_column not in frame:
+        raise LabelError(f"column '{target_column}' (--target-column) not found in the training data")
+    results = {}
+    for target, part in frame.groupby(frame[target_column].astype(str)):
+        results[target] = train(part, config, progress, evaluate)
+    return results
