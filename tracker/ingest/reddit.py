@@ -161,5 +161,10 @@ def _as_author(parent: dict | None) -> dict | None:
 
 
 def _url(data: dict) -> str | None:
-    permalink = data.get("permalink")
-    return f"{SITE}{permalink}" if permalink else None
+    """The permalink; dumps often lack it, so it is rebuilt from subreddit, thread and id."""
+    if data.get("permalink"):
+        return f"{SITE}{data['permalink']}"
+    subreddit, link_id, item_id = data.get("subreddit"), str(data.get("link_id") or ""), data.get("id")
+    if subreddit and link_id and item_id:
+        return f"{SITE}/r/{subreddit}/comments/{link_id.removeprefix('t3_')}/_/{item_id}/"
+    return None

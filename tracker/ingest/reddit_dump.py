@@ -5,12 +5,11 @@ The file is streamed line by line, so memory stays flat however large the month:
 kept between lines. The dump is flat; the tree comes from each comment's `parent_id` and
 `link_id`, namespaced like a thread page (`reddit:t1_…`, `reddit:t3_…`), so a dump and a thread
 page of the same comments give the same records. A malformed line is rejected and the rest read;
-a corrupt or truncated zstd stream stops the file with an IngestError.
+a corrupt or truncated zstd stream raises an IngestError after the lines before the damage.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import IO, Iterator
@@ -37,29 +36,39 @@ def sniff(head: str, path: Path) -> bool:
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Item]:
-    with open(path, "rb", buffering=READ_BUFFER) as raw, _decompressed(raw) as lines:
-        number = 0
-        try:
-            for number, line in enumerate(lines, start=1):
-                if line.strip():
-                    yield _item(line, number)
-        except Exception as error:  # zstandard raises ZstdError; keep the import lazy
-            if type(error).__name__ != "ZstdError":
-                raise
-            raise IngestError(
-                f"{path}: the zstd stream is corrupt or truncated after line {number} ({error}); "
-                "download the dump again"
-            ) from None
+    with open(path, "rb", buffering=READ_BUFFER) as raw:
+        lines = _zstd_lines(raw, path) if raw.peek(4)[:4] == ZSTD_MAGIC else raw
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                yield _item(line, number)
 
 
-def _decompressed(raw: IO[bytes]) -> IO[bytes]:
-    """A binary line reader over the file, decompressing when it starts with zstd's magic."""
-    if raw.peek(4)[:4] != ZSTD_MAGIC:
-        return raw
+def _zstd_lines(raw: IO[bytes], path: Path) -> Iterator[bytes]:
+    """Lines of a zstd stream, decompressed chunk by chunk. A stream that stops inside a frame
+    (an interrupted download) raises IngestError instead of ending quietly."""
     import zstandard
 
-    reader = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).stream_reader(raw, read_size=READ_BUFFER)
-    return io.BufferedReader(reader, buffer_size=READ_BUFFER)
+    decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+    frame, fed, pending, number = decompressor.decompressobj(), False, b"", 0
+    try:
+        for block in iter(lambda: raw.read(READ_BUFFER), b""):
+            while block:
+                pending += frame.decompress(block)
+                fed = True
+                block = b""
+                if frame.eof:  # a frame ended; the file may hold more frames
+                    block, frame, fed = frame.unused_data, decompressor.decompressobj(), False
+            *complete, pending = pending.split(b"\n")
+            for line in complete:
+                number += 1
+                yield line
+    except zstandard.ZstdError as error:
+        raise IngestError(f"{path}: the zstd stream is corrupt after line {number} ({error}); "
+                          "download the dump again") from None
+    if fed:
+        raise IngestError(f"{path}: the zstd stream is truncated after line {number}; download the dump again")
+    if pending:
+        yield pending
 
 
 def _item(line: bytes, number: int) -> Item:
