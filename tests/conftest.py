@@ -9,8 +9,3 @@ from tracker.store import Store
 def store(tmp_path):
     with Store(tmp_path / "tracker.db") as opened:
         yield opened
-
-
-def write(path, text, encoding="utf-8"):
-    path.write_bytes(text.encode(encoding))
-    return path

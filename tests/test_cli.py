@@ -6,20 +6,8 @@ import click
 import pandas as pd
 import pytest
 
-from tracker.cli import cli, main
-
-from conftest import write
-
-
-def run(capsys, *args):
-    """Run the CLI as a user would; returns (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.helpers import run, write
+from tracker.cli import cli
 
 
 def all_commands(group=cli, prefix=()):

@@ -11,7 +11,7 @@ from tracker.ingest.base import ReadOptions
 from tracker.ingest.pipeline import ingest_file
 from tracker.times import parse_timestamp
 
-from conftest import write
+from tests.helpers import write
 
 FRENCH = "Mistral, c'est la souveraineté européenne à portée de main. Les Américains n'ont qu'à bien se tenir."
 

@@ -69,14 +69,17 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
     done = 0
 
     def chunks():
-        seen = 0
+        # keyset pagination: rows already predicted leave the pending set while we page through it
+        seen, last_id = 0, ""
         while seen < total:
             frame = pd.read_sql_query(
                 f"SELECT c.id, c.text, c.lang, coalesce(parent.text, '') AS parent_text {pending_sql} "
-                f"ORDER BY c.id LIMIT ? OFFSET ?", store.conn, params=(version, min(chunk_rows, total - seen), seen))
+                f"AND c.id > ? ORDER BY c.id LIMIT ?", store.conn,
+                params=(version, last_id, min(chunk_rows, total - seen)))
             if frame.empty:
                 return
             seen += len(frame)
+            last_id = frame["id"].iloc[-1]
             yield frame
 
     try:

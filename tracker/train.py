@@ -133,7 +133,9 @@ def _tag_matrix(frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
 
 def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags: list[str],
                thresholds: list[float] | None = None, temperature: float | None = None) -> Predictor:
-    features = text_features(config.char_ngrams, config.context_weight, config.lexicon, config.min_df)
+    has_parents = frame[PARENT].str.len().gt(0).sum() >= 2 * config.min_df
+    features = text_features(config.char_ngrams, config.context_weight if has_parents else 0.0, config.lexicon,
+                             config.min_df)
     X = features.fit_transform(frame)
     predictor = Predictor(features=features, config=config.as_dict())
     if "stance" in heads:

@@ -43,6 +43,7 @@ _THREAD_LINK = {
     "vbulletin": re.compile(r"showthread\.php\?(?:[^\"'#]*?[?&;])?(?:t=)?(?P<id>\d+)|/threads?/(?P<id2>\d+)|/d(?P<id3>\d+)/"),
     "phpbb": re.compile(r"viewtopic\.php\?(?:[^\"'#]*?(?:&amp;|[?&;]))?t=(?P<id>\d+)|-t(?P<id2>\d+)(?:-\d+)?\.html"),
 }
+_CHARSET = re.compile(rb"<meta[^>]+charset|<\?xml[^>]+encoding", re.IGNORECASE)
 _QUOTE_HEADER = re.compile(r"^\s*(?:citation|quote)\s*:?\s*$", re.IGNORECASE)
 _CODE_HEADER = re.compile(r"^\s*(?:code|php|html|sql|xml)(?:\s*\w+)?\s*:?\s*$", re.IGNORECASE)
 _CITE_WROTE = re.compile(r"\s*(?:a\s+[ée]crit|wrote)\s*:?.*$", re.IGNORECASE | re.DOTALL)
@@ -84,7 +85,8 @@ class _Post:
 def read(path: Path, options: ReadOptions) -> Iterator[Item]:
     raw = path.read_bytes()
     try:
-        parser = lxml_html.HTMLParser(encoding=options.encoding) if options.encoding else None
+        encoding = options.encoding or _undeclared_encoding(raw)
+        parser = lxml_html.HTMLParser(encoding=encoding) if encoding else None
         document = lxml_html.document_fromstring(raw, parser=parser)
     except (etree.ParserError, ValueError) as error:
         raise IngestError(f"{path}: not an HTML page ({error}); expected {EXPECTED}") from None
@@ -94,6 +96,18 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
     page = _page(document, raw, source, path, options)
     for post in posts:
         yield _to_item(post, page)
+
+
+def _undeclared_encoding(raw: bytes) -> str | None:
+    """None when the page names its charset (lxml then follows it); else UTF-8 if the bytes
+    decode as UTF-8, else Windows-1252 (pages saved without the server's Content-Type header)."""
+    if _CHARSET.search(raw[:4096]):
+        return None
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
 
 
 def _find_posts(document) -> tuple[str, list[_Post]]:

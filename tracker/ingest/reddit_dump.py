@@ -21,6 +21,7 @@ from tracker.ingest.reddit import comment_item, submission_item
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 ZSTD_MAX_WINDOW = 2**31  # dumps are compressed with --long=31
 READ_BUFFER = 1 << 20
+ZSTD_READ = 1 << 17  # compressed bytes per step: dumps compress ~10x, so a few MB of lines at a time
 
 
 def sniff(head: str, path: Path) -> bool:
@@ -51,7 +52,7 @@ def _zstd_lines(raw: IO[bytes], path: Path) -> Iterator[bytes]:
     decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
     frame, fed, pending, number = decompressor.decompressobj(), False, b"", 0
     try:
-        for block in iter(lambda: raw.read(READ_BUFFER), b""):
+        for block in iter(lambda: raw.read(ZSTD_READ), b""):
             while block:
                 pending += frame.decompress(block)
                 fed = True

@@ -1,0 +1,69 @@
+import json
+
+import joblib
+import pandas as pd
+import pytest
+
+from tracker.classify import predict_frame
+from tracker.errors import ModelError
+from tracker.models import CARD_JSON, MODEL_FILE, load_bundle
+
+
+def test_card_has_versions_hashes_labels_and_metrics_per_language_and_class(bundle):
+    card = json.loads((bundle / CARD_JSON).read_text())
+    assert card["libraries"]["scikit-learn"] and card["model_sha256"] and len(card["data"]["sha256"]) == 64
+    assert card["labels"]["stance"] == ["neutral", "off_topic", "pro_closed", "pro_open"]
+    stance = card["metrics"]["stance"]
+    assert {"all", "en", "fr"} <= set(stance)
+    for scope in ("en", "fr"):
+        assert set(stance[scope]["per_class"]) == set(card["labels"]["stance"])
+        assert 0 <= stance[scope]["macro_f1"] <= 1 and 0 <= stance[scope]["ece"] <= 1
+    assert len(stance["all"]["confusion"]["matrix"]) == 4
+    assert "side_f1" in stance["all"]
+    assert set(card["metrics"]["arguments"]["thresholds"]) == set(card["labels"]["arguments"])
+    assert (bundle / "card.md").read_text().startswith("# Model card")
+
+
+def test_saved_and_loaded_model_predicts_identically(bundle):
+    predictor, _ = load_bundle(bundle)
+    again, _ = load_bundle(bundle)
+    frame = pd.DataFrame({"text": ["Open weights under MIT, this is how you move a field forward.",
+                                   "Je ne ferai jamais confiance à un modèle qui censure Tiananmen.",
+                                   "Bonjour, le lien est cassé."]})
+    first = predict_frame(predictor, frame)
+    second = predict_frame(again, frame)
+    pd.testing.assert_frame_equal(first, second)
+    probabilities = first[[c for c in first.columns if c.startswith("p_")]]
+    assert ((probabilities.sum(axis=1) - 1).abs() < 1e-3).all()
+    assert first["sentiment_score"].between(-1, 1).all()
+
+
+def test_a_tampered_model_file_is_refused(bundle, tmp_path):
+    import shutil
+
+    copy = tmp_path / "tampered"
+    shutil.copytree(bundle, copy)
+    predictor, _ = load_bundle(copy)
+    joblib.dump(predictor, copy / MODEL_FILE)  # same content, different bytes: hash differs
+    with pytest.raises(ModelError, match="SHA-256 does not match"):
+        load_bundle(copy)
+
+
+def test_a_bundle_from_another_scikit_learn_is_refused_with_retrain_advice(bundle, tmp_path):
+    import shutil
+
+    copy = tmp_path / "old"
+    shutil.copytree(bundle, copy)
+    card = json.loads((copy / CARD_JSON).read_text())
+    card["libraries"]["scikit-learn"] = "0.24.2"
+    (copy / CARD_JSON).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="scikit-learn 0.24.2.*retrain"):
+        load_bundle(copy)
+
+
+def test_unknown_bundle_name_says_how_to_train_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_MODELS", str(tmp_path))
+    with pytest.raises(ModelError, match="tracker train"):
+        load_bundle("nope")
+    with pytest.raises(ModelError, match="no current model"):
+        load_bundle()

@@ -1,0 +1,89 @@
+import json
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from tracker import classify as classify_module
+from tracker.classify import classify_file, classify_store
+from tracker.models import load_bundle
+from tracker.schema import Comment
+
+TEXTS = ["Open weights win, the closed labs have no moat left.", "Je préfère payer OpenAI que d'envoyer mes données en Chine.",
+         "Nvidia -17% today, ouch.", "First!", "Le papier R1 est public, tout le monde peut reproduire.",
+         "Trust a model that won't talk about Tiananmen? No thanks."]
+
+
+def fill(store, n=60):
+    start = datetime(2025, 1, 20, tzinfo=timezone.utc)
+    comments = [Comment(id=f"t:{i}", source="test", created_at=start + timedelta(hours=i), text=f"{TEXTS[i % 6]} ({i})",
+                        raw_text=TEXTS[i % 6], lang="fr" if i % 6 in (1, 4) else "en",
+                        parent_id=f"t:{i - 1}" if i % 2 else None, thread_id="t:thread") for i in range(n)]
+    store.upsert_comments(comments)
+
+
+def test_every_comment_gets_exactly_one_prediction_and_a_rerun_adds_none(store, bundle):
+    fill(store)
+    predictor, card = load_bundle(bundle)
+    first = classify_store(store, predictor, card, chunk_rows=16)
+    again = classify_store(store, predictor, card, chunk_rows=16)
+    assert (first["classified"], again["classified"]) == (60, 0)
+    rows = store.conn.execute("SELECT comment_id, count(*) FROM predictions GROUP BY comment_id").fetchall()
+    assert len(rows) == 60 and {n for _, n in rows} == {1}
+    stances = {r[0] for r in store.conn.execute("SELECT stance FROM predictions")}
+    assert stances <= set(card["labels"]["stance"])
+    probabilities = json.loads(store.conn.execute("SELECT probabilities FROM predictions LIMIT 1").fetchone()[0])
+    assert set(probabilities) == set(card["labels"]["stance"])
+
+
+def test_a_killed_classify_run_resumes_without_loss_or_doubles(store, bundle, monkeypatch):
+    fill(store)
+    predictor, card = load_bundle(bundle)
+    real_write = classify_module._write_predictions
+    calls = {"n": 0}
+
+    def dies_on_third_chunk(*args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        real_write(*args)
+
+    monkeypatch.setattr(classify_module, "_write_predictions", dies_on_third_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        classify_store(store, predictor, card, chunk_rows=10)
+    assert store.conn.execute("SELECT count(*) FROM predictions").fetchone()[0] == 20
+    monkeypatch.setattr(classify_module, "_write_predictions", real_write)
+    assert classify_store(store, predictor, card, chunk_rows=10)["classified"] == 40
+    assert store.conn.execute("SELECT count(DISTINCT comment_id), count(*) FROM predictions").fetchone() == (60, 60)
+
+
+def test_parallel_and_serial_runs_give_the_same_predictions(tmp_path, bundle):
+    from tracker.store import Store
+
+    predictor, card = load_bundle(bundle)
+    results = []
+    for jobs in (1, 2):
+        with Store(tmp_path / f"j{jobs}.db") as store:
+            fill(store)
+            classify_store(store, predictor, card, jobs=jobs, chunk_rows=7)
+            results.append(store.conn.execute("SELECT comment_id, stance, arguments FROM predictions ORDER BY 1").fetchall())
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_classify_file_keeps_input_columns_and_adds_predictions(tmp_path, bundle, suffix):
+    predictor, card = load_bundle(bundle)
+    frame = pd.DataFrame({"post": [str(i) for i in range(12)], "body": [TEXTS[i % 6] for i in range(12)],
+                          "stance": ["gold"] * 12})
+    source = tmp_path / f"in{suffix}"
+    {".csv": lambda: frame.to_csv(source, index=False), ".jsonl": lambda: frame.to_json(source, orient="records", lines=True),
+     ".parquet": lambda: frame.to_parquet(source)}[suffix]()
+    out = tmp_path / "out.csv"
+    assert classify_file(predictor, source, out, text_column="body", chunk_rows=5) == 12
+    result = pd.read_csv(out, dtype=str, keep_default_na=False)
+    expected = ["post", "body", "stance", "lang", "predicted_stance", "stance_confidence",
+                *[f"p_{label}" for label in card["labels"]["stance"]], "arguments", "sentiment", "sentiment_score"]
+    assert list(result.columns) == expected
+    assert result["post"].tolist() == [str(i) for i in range(12)]
+    assert (result["stance"] == "gold").all()
+    assert set(result["lang"]) <= {"en", "fr", "other"}

@@ -1,0 +1,73 @@
+import json
+
+import pandas as pd
+import pytest
+
+from tests.helpers import run
+from tests.models.conftest import labeled_sample
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "models"
+    monkeypatch.setenv("TRACKER_MODELS", str(folder))
+    return folder
+
+
+def test_train_on_own_labels_and_columns_skips_absent_heads(capsys, tmp_path, models_dir):
+    sample = labeled_sample(40)
+    own = pd.DataFrame({"tweet": sample["text"], "label": sample["stance"].map(
+        {"pro_open": "FAVOR", "pro_closed": "AGAINST", "neutral": "NONE", "off_topic": "NONE"}),
+        "thread": sample["thread_id"]})
+    path = tmp_path / "own.csv"
+    own.to_csv(path, index=False)
+    code, out, err = run(capsys, "train", "--data", str(path), "--name", "own", "--text-column", "tweet",
+                         "--stance-column", "label", "--thread-column", "thread", "--folds", "3", "--quiet")
+    assert code == 0, err
+    assert "skipped arguments" in err and "skipped sentiment" in err
+    card = json.loads((models_dir / "own" / "card.json").read_text())
+    assert card["labels"] == {"stance": ["AGAINST", "FAVOR", "NONE"]}
+    assert (models_dir / "CURRENT").read_text().strip() == "own"
+    code, out, err = run(capsys, "classify", str(path), "--out", str(tmp_path / "out.csv"), "--text-column", "tweet",
+                         "--quiet")
+    assert code == 0, err
+    result = pd.read_csv(tmp_path / "out.csv")
+    assert {"p_AGAINST", "p_FAVOR", "p_NONE"} <= set(result.columns)
+
+
+def test_per_target_models_classify_each_row_with_its_target(capsys, tmp_path, models_dir):
+    sample = labeled_sample(40)
+    sample["target"] = ["deepseek" if i % 2 else "llama" for i in range(len(sample))]
+    path = tmp_path / "targets.csv"
+    sample.to_csv(path, index=False)
+    code, out, err = run(capsys, "train", "--data", str(path), "--name", "targets", "--target-column", "target",
+                         "--folds", "3", "--quiet")
+    assert code == 0, err
+    card = json.loads((models_dir / "targets" / "card.json").read_text())
+    assert card["targets"] == ["deepseek", "llama"]
+    assert set(card["metrics"]["per_target"]) == {"deepseek", "llama"}
+    code, _, err = run(capsys, "classify", str(path), "--out", str(tmp_path / "o.csv"), "--quiet")
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "o.csv")) == len(sample)
+
+
+def test_evaluate_prints_the_report_and_json(capsys, small_labeled, bundle):
+    code, out, err = run(capsys, "evaluate", "--data", str(small_labeled), "--model", str(bundle))
+    assert code == 0, err
+    assert "macro-F1" in out and "[fr]" in out and "confusion" in out
+    code, out, _ = run(capsys, "evaluate", "--data", str(small_labeled), "--model", str(bundle), "--json")
+    report = json.loads(out)
+    assert report["stance"]["all"]["n"] == len(pd.read_csv(small_labeled))
+    assert {"en", "fr"} <= set(report["stance"])
+
+
+def test_train_without_any_label_column_is_a_clear_error(capsys, tmp_path, models_dir):
+    path = tmp_path / "bare.csv"
+    pd.DataFrame({"text": ["a b c", "d e f"]}).to_csv(path, index=False)
+    code, _, err = run(capsys, "train", "--data", str(path), "--quiet")
+    assert code == 1 and "--stance-column" in err
+
+
+def test_train_if_missing_leaves_an_existing_bundle_alone(capsys, bundle, models_dir):
+    code, out, _ = run(capsys, "train", "--out", str(bundle), "--if-missing", "--quiet")
+    assert code == 0 and "nothing to do" in out
