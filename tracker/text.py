@@ -166,8 +166,6 @@ def _looks_like_header(line: str, match: re.Match) -> bool:
 
 # --- language identification ------------------------------------------------------------
 
-_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
-_MIN_LETTERS = 3
 
 
 @lru_cache(maxsize=1)
@@ -180,43 +178,52 @@ def _detector():
 _ISO = {"ENGLISH": "en", "FRENCH": "fr"}
 # Words that settle the question in a comment mixing French with English jargon
 # ("C'est open weights, pas open source"): French function words, elisions, accents.
-_FRENCH_MARKERS = re.compile(
-    r"(?<!\w)(?:[cdjlmnst]'|qu'|c'est|est|pas|les|des|une|du|au|aux|et|ou|je|tu|nous|vous|ils|elles|sur|dans|avec|"
-    r"pour|par|mais|donc|leur|leurs|ce|cette|ces|qui|que|quoi|plus|moins|tres|très|rien|tout|merci|oui|non|jamais)(?!\w)"
-    r"|[éèêàçùûôœ]",
-    re.IGNORECASE,
-)
-_ENGLISH_MARKERS = re.compile(
-    r"(?<!\w)(?:the|is|are|was|were|and|of|to|it's|its|this|that|with|for|not|you|they|we|i|i'm|don't|can't|just|"
-    r"what|which|have|has|been|will|would|in|at|be|my|your|our|their|if|so|but|how|why|when|who|there|does|did|got)(?!\w)",
-    re.IGNORECASE,
-)
+_FRENCH_WORDS = frozenset(
+    "c' d' j' l' m' n' s' t' qu' c'est est pas les des une du au aux et ou je tu nous vous ils elles sur dans avec "
+    "pour par mais donc leur leurs ce cette ces qui que quoi moins tres très rien tout merci oui non jamais".split())
+_ENGLISH_WORDS = frozenset(
+    "the is are was were and of to it's its this that with for not you they we i i'm don't can't just what which "
+    "have has been will would in at be my your our their if so but how why when who there does did got".split())
+_WORDS = re.compile(r"[^\W\d_]+(?:'(?:s|t|m|re|ve|ll|d)\b|')?")
+_ACCENTS = frozenset("éèêàçùûôœ")
+_ENOUGH_LETTERS = re.compile(r"(?:[^\W\d_][^a-zA-Z\u00C0-\u024F]*){3}")
 
 
-def _language(text: str, found) -> str:
-    french = len(_FRENCH_MARKERS.findall(text))
-    english = len(_ENGLISH_MARKERS.findall(text))
+def _has_letters(text: str) -> bool:
+    return bool(text) and _ENOUGH_LETTERS.search(text) is not None
+
+
+def _by_markers(text: str) -> str | None:
+    """`fr` or `en` when the function words leave no doubt, else None."""
+    lowered = text.lower()
+    words = set(_WORDS.findall(lowered))
+    french = len(words & _FRENCH_WORDS) + (1 if not _ACCENTS.isdisjoint(lowered) else 0)
+    english = len(words & _ENGLISH_WORDS)
     if french and not english:
         return "fr"
     if english and not french:
         return "en"
-    return _ISO[found.name] if found is not None else OTHER_LANG
+    return None
 
 
 def detect_language(text: str) -> str:
     """`en`, `fr`, or `other` for text with almost no letters ("+1", "lol", a bare link)."""
-    if len(_LETTERS.findall(text or "")) < _MIN_LETTERS:
-        return OTHER_LANG
-    return _language(text, _detector().detect_language_of(text))
+    return detect_languages([text])[0]
 
 
 def detect_languages(texts: list[str]) -> list[str]:
-    """`detect_language` over many texts, using lingua's multi-threaded batch call."""
+    """Language of many texts: function words decide the clear cases, lingua (both cores) the rest."""
     results = [OTHER_LANG] * len(texts)
-    todo = [i for i, t in enumerate(texts) if len(_LETTERS.findall(t or "")) >= _MIN_LETTERS]
-    found = _detector().detect_languages_in_parallel_of([texts[i] for i in todo])
-    for i, language in zip(todo, found):
-        results[i] = _language(texts[i], language)
+    undecided = []
+    for i, text in enumerate(texts):
+        if _has_letters(text):
+            results[i] = _by_markers(text) or ""
+            if not results[i]:
+                undecided.append(i)
+    if undecided:
+        found = _detector().detect_languages_in_parallel_of([texts[i] for i in undecided])
+        for i, language in zip(undecided, found):
+            results[i] = _ISO[language.name] if language is not None else OTHER_LANG
     return results
 
 

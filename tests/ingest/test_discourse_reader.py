@@ -6,7 +6,7 @@ from tracker.errors import IngestError
 from tracker.ingest import discourse
 from tracker.ingest.base import ReadOptions
 
-from importer_helpers import FIXTURES, assert_canonical, read_with
+from tests.ingest.importer_helpers import FIXTURES, assert_canonical, read_with
 
 TOPIC = FIXTURES / "discourse" / "t_5120.json"
 HOST = "discuss.opensource-ia.example"

@@ -4,7 +4,7 @@ from tracker.errors import IngestError
 from tracker.ingest import disqus
 from tracker.ingest.base import ReadOptions
 
-from importer_helpers import FIXTURES, assert_canonical, read_with
+from tests.ingest.importer_helpers import FIXTURES, assert_canonical, read_with
 
 EXPORT = FIXTURES / "disqus" / "blog-ia-export.xml"
 

@@ -13,7 +13,7 @@ from tracker.errors import FetchError
 from tracker.fetch import USER_AGENT, Fetcher, fetch_hn, fetch_reddit, hn_item_id, reddit_thread_id
 from tracker.store import Store
 
-from importer_helpers import FIXTURES
+from tests.ingest.importer_helpers import FIXTURES
 
 HN_ITEM = (FIXTURES / "hn" / "item_deepseek_r1.json").read_bytes()
 REDDIT_THREAD = (FIXTURES / "reddit" / "comments_1ibx7k2.json").read_bytes()
@@ -52,6 +52,12 @@ class FixtureServer(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path, monkeypatch):
+    """The command writes rejects/ under the working directory."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from tracker.errors import IngestError
 from tracker.ingest.formats import detect_format
 
-from importer_helpers import FIXTURES, compress_like_a_dump
+from tests.ingest.importer_helpers import FIXTURES, compress_like_a_dump
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from tracker.errors import IngestError
 from tracker.ingest import forum_html
 from tracker.ingest.base import ReadOptions
 
-from importer_helpers import FIXTURES, assert_canonical, read_with
+from tests.ingest.importer_helpers import FIXTURES, assert_canonical, read_with
 
 PAGES = FIXTURES / "forum_html"
 VB4 = "vbulletin:forum.dev-francophone.example"

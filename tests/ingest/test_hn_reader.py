@@ -6,7 +6,7 @@ from tracker.errors import IngestError
 from tracker.ingest import hn
 from tracker.ingest.base import ReadOptions
 
-from importer_helpers import FIXTURES, assert_canonical, read_with
+from tests.ingest.importer_helpers import FIXTURES, assert_canonical, read_with
 
 ITEM = FIXTURES / "hn" / "item_deepseek_r1.json"
 SEARCH = FIXTURES / "hn" / "search_open_weights.json"

@@ -10,7 +10,7 @@ import pytest
 from tracker.ingest.base import ReadOptions
 from tracker.ingest.pipeline import ingest_file
 
-from importer_helpers import FIXTURES, compress_like_a_dump
+from tests.ingest.importer_helpers import FIXTURES, compress_like_a_dump
 
 CASES = [
     # fixture, stored, rejected reasons
@@ -72,6 +72,8 @@ def test_thread_page_then_dump_of_the_same_comments_does_not_duplicate(store, tm
     summary = ingest_file(store, FIXTURES / "reddit_dump/RC_2025-01_sample.ndjson", rejects_path=tmp_path / "b.csv")
     assert store.count_comments() == before + summary.new
     assert summary.new == 2  # m9zz001 and m9kq701 are only in the dump
+    # the dump cannot see parents, so its quote is unattributed: the one comment that changes
+    assert summary.updated == 1 and store.get_comment("reddit:t1_m9kq101").quoted == "quote"
 
 
 def test_disqus_blockquote_is_stripped_by_the_pipeline(store, tmp_path):

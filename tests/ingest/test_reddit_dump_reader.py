@@ -5,8 +5,9 @@ import zstandard
 
 from tracker.errors import IngestError
 from tracker.ingest import reddit, reddit_dump
+from tracker.ingest.base import ReadOptions
 
-from importer_helpers import FIXTURES, assert_canonical, compress_like_a_dump, read_with
+from tests.ingest.importer_helpers import FIXTURES, assert_canonical, compress_like_a_dump, read_with
 
 COMMENTS = FIXTURES / "reddit_dump" / "RC_2025-01_sample.ndjson"
 SUBMISSIONS = FIXTURES / "reddit_dump" / "RS_2025-01_sample.ndjson"
@@ -74,7 +75,7 @@ def test_truncated_zstd_stream_raises_after_the_lines_it_could_read(tmp_path):
     packed.write_bytes(packed.read_bytes()[: packed.stat().st_size // 2])
     seen = 0
     with pytest.raises(IngestError, match=r"RC_cut\.zst: the zstd stream is (corrupt|truncated) after line \d+"):
-        for _ in reddit_dump.read(packed, None):
+        for _ in reddit_dump.read(packed, ReadOptions()):
             seen += 1
     assert 0 < seen < 2000
 
@@ -84,7 +85,7 @@ def test_reader_is_lazy_and_keeps_nothing_between_lines(tmp_path):
     line = json.dumps({"id": "a", "body": "x", "created_utc": 1, "link_id": "t3_a", "parent_id": "t3_a",
                        "subreddit": "s"})
     path.write_text((line + "\n") * 10)
-    items = reddit_dump.read(path, None)
+    items = reddit_dump.read(path, ReadOptions())
     first = next(items)
     assert first.where == "line 1"
     assert sum(1 for _ in items) == 9

@@ -6,7 +6,7 @@ from tracker.errors import IngestError
 from tracker.ingest import reddit
 from tracker.ingest.base import ReadOptions
 
-from importer_helpers import FIXTURES, assert_canonical, read_with
+from tests.ingest.importer_helpers import FIXTURES, assert_canonical, read_with
 
 THREAD = FIXTURES / "reddit" / "comments_1ibx7k2.json"
 
@@ -68,7 +68,8 @@ def test_quote_of_the_submission_is_attributed_to_its_author():
 def test_created_utc_float_is_kept_to_the_fraction():
     drafts = read_with(reddit, THREAD).drafts
     assert drafts["reddit:t1_m9kq601"].created_at == datetime(2025, 1, 27, 17, 0, 0, 500000, tzinfo=timezone.utc)
-    assert drafts["reddit:t1_m9kq001"].url.endswith("/comments/1ibx7k2/deepseekr1_is_open_mit_licensed_did_open_models/m9kq001/")
+    assert drafts["reddit:t1_m9kq001"].url == "https://www.reddit.com/r/LocalLLaMA/comments/1ibx7k2/_/m9kq001/"
+    assert drafts["reddit:t3_1ibx7k2"].url.endswith("/comments/1ibx7k2/deepseekr1_is_open_mit_licensed_did_open_models/")
 
 
 def test_a_listing_that_is_not_a_thread_is_refused(tmp_path):

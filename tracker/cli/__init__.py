@@ -18,6 +18,7 @@ from tracker.store import DB_ENV, DEFAULT_DB
 # (module, attribute) of each command or group, in the order --help lists them.
 COMMANDS = (
     ("tracker.cli.ingest", "ingest"),
+    ("tracker.cli.fetch", "fetch"),
     ("tracker.cli.store", "stats"),
     ("tracker.cli.store", "export"),
     ("tracker.cli.data", "data"),

@@ -21,7 +21,7 @@ def _download_options(function):
     return function
 
 
-@click.group(name="fetch")
+@click.group(name="fetch", short_help="Download a live Hacker News or Reddit thread and store it.")
 def fetch() -> None:
     """Download a live thread through its public JSON endpoint, save it, and store its comments.
 
@@ -35,7 +35,7 @@ def fetch() -> None:
     """
 
 
-@fetch.command("hn")
+@fetch.command("hn", short_help="Fetch a Hacker News item with all its comments, then store them.")
 @click.argument("item")
 @click.option("--base-url", envvar=HN_API_ENV, default=HN_API, show_default=True,
               help=f"Algolia HN API root (or set {HN_API_ENV}).")
@@ -54,7 +54,7 @@ def hn(ctx, item, base_url, out_dir, delay, retries, quiet):
     _ingest(ctx, path, "hn", quiet)
 
 
-@fetch.command("reddit")
+@fetch.command("reddit", short_help="Fetch a Reddit thread with its comments, then store them.")
 @click.argument("thread_url")
 @click.option("--base-url", envvar=REDDIT_ENV, default=REDDIT_URL, show_default=True,
               help=f"Reddit site root (or set {REDDIT_ENV}).")

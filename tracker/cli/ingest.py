@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from tracker.cli.common import open_store, quiet_option
 from tracker.ingest.base import ReadOptions
-from tracker.ingest.formats import FORMAT_MODULES
+from tracker.ingest.formats import FORMAT_MODULES, detect_format
 from tracker.ingest.pipeline import ingest_file
 from tracker.times import zone
 
 COLUMN_OPTIONS = ("id", "text", "time", "author", "thread", "parent", "source", "url", "lang")
+FORUM_TIMEZONE = "Europe/Paris"  # saved forum pages show board-local times without an offset
 _FIELD_OF = {"time": "created_at", "thread": "thread_id", "parent": "parent_id"}
 
 
@@ -50,9 +53,11 @@ def ingest(ctx, files, fmt, encoding, tz, source, rejects, quiet, **columns):
     store = open_store(ctx)
     total_read = total_rejected = 0
     for path in files:
-        default_tz = "Europe/Paris" if fmt == "forum-html" else "UTC"
+        file_format = fmt or detect_format(Path(path))
+        default_tz = FORUM_TIMEZONE if file_format == "forum-html" else "UTC"
         options = ReadOptions(timezone=tz or default_tz, encoding=encoding, columns=mapping, source=source)
-        summary = ingest_file(store, path, fmt=fmt, options=options, rejects_path=rejects, progress=not quiet)
+        summary = ingest_file(store, path, fmt=file_format, options=options, rejects_path=rejects,
+                              progress=not quiet)
         click.echo(summary.line())
         total_read += summary.read
         total_rejected += summary.rejected

@@ -22,7 +22,7 @@ from lxml import html as lxml_html
 
 from tracker.errors import IngestError
 from tracker.ingest.base import Draft, Item, ReadOptions, Rejected
-from tracker.ingest.hn import load_json
+from tracker.ingest.shared import load_json
 from tracker.text import html_to_text
 from tracker.times import parse_timestamp
 

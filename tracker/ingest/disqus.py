@@ -41,7 +41,8 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
         for event, element in events:
             if event == "start":
                 if depth == 0 and element.tag != ROOT:
-                    raise IngestError(f"{path}: the root element is <{etree.QName(element).localname}>; expected {EXPECTED}")
+                    root = etree.QName(element).localname
+                    raise IngestError(f"{path}: the root element is <{root}>; expected {EXPECTED}")
                 depth += 1
                 continue
             depth -= 1

@@ -40,7 +40,9 @@ EXPECTED = "a saved vBulletin 3/4 or phpBB thread page (li#post_…, div#post_me
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(?P<url>\S+?)\s*-->", re.IGNORECASE)
 _POST_LINK = re.compile(r"(?:[?&;]p=|#post|#p)(?P<id>\d+)")
 _THREAD_LINK = {
-    "vbulletin": re.compile(r"showthread\.php\?(?:[^\"'#]*?[?&;])?(?:t=)?(?P<id>\d+)|/threads?/(?P<id2>\d+)|/d(?P<id3>\d+)/"),
+    "vbulletin": re.compile(
+        r"showthread\.php\?(?:[^\"'#]*?[?&;])?(?:t=)?(?P<id>\d+)|/threads?/(?P<id2>\d+)|/d(?P<id3>\d+)/"
+    ),
     "phpbb": re.compile(r"viewtopic\.php\?(?:[^\"'#]*?(?:&amp;|[?&;]))?t=(?P<id>\d+)|-t(?P<id2>\d+)(?:-\d+)?\.html"),
 }
 _CHARSET = re.compile(rb"<meta[^>]+charset|<\?xml[^>]+encoding", re.IGNORECASE)
@@ -115,7 +117,8 @@ def _find_posts(document) -> tuple[str, list[_Post]]:
                          "or contains(@class, 'postbitdeleted')]")
     if vb4:
         return "vbulletin", [_vb4_post(li) for li in vb4]
-    phpbb = document.xpath("//div[starts-with(@id, 'p')][contains(concat(' ', normalize-space(@class), ' '), ' post ')]")
+    phpbb = document.xpath("//div[starts-with(@id, 'p')]"
+                           "[contains(concat(' ', normalize-space(@class), ' '), ' post ')]")
     if phpbb:
         return "phpbb", [_phpbb_post(div) for div in phpbb]
     vb3 = document.xpath("//div[starts-with(@id, 'post_message_')]")
@@ -217,7 +220,8 @@ def _split_post(content, source: str) -> tuple[str, list[tuple[str | None, str |
         for block in content.xpath(".//div[contains(@class, 'codebox')]"):
             _drop(block)
     else:
-        for block in content.xpath(".//div[contains(@class, 'bbcode_container')][not(ancestor::div[contains(@class, 'bbcode_container')])]"):
+        outermost = "not(ancestor::div[contains(@class, 'bbcode_container')])"
+        for block in content.xpath(f".//div[contains(@class, 'bbcode_container')][{outermost}]"):
             if block.xpath(".//*[contains(@class, 'bbcode_quote')]"):
                 quotes.append(_vb4_quote(block))
             _drop(block)

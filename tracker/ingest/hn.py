@@ -19,6 +19,7 @@ from typing import Iterator
 
 from tracker.errors import IngestError
 from tracker.ingest.base import Draft, Item, ReadOptions, Rejected
+from tracker.ingest.shared import attribute_quotes, load_json
 from tracker.text import html_to_text
 from tracker.times import parse_timestamp
 
@@ -51,20 +52,6 @@ def read(path: Path, options: ReadOptions) -> Iterator[Item]:
             f"{path}: not a Hacker News export; expected an Algolia item (with 'id' and 'children') "
             "or a search result (with 'hits')"
         )
-
-
-def load_json(path: Path, expected: str, encoding: str | None = None):
-    """The parsed JSON document of `path`, or an IngestError naming the file and what was expected."""
-    try:
-        with open(path, encoding=encoding or "utf-8-sig") as handle:
-            return json.load(handle)
-    except json.JSONDecodeError as error:
-        raise IngestError(
-            f"{path}: invalid or truncated JSON at line {error.lineno}, column {error.colno} "
-            f"({error.msg}); expected {expected}"
-        ) from None
-    except UnicodeDecodeError as error:
-        raise IngestError(f"{path}: not UTF-8 text ({error.reason}); expected {expected}") from None
 
 
 def _read_tree(root: dict) -> Iterator[Item]:
@@ -160,21 +147,6 @@ def split_hn_html(markup: str) -> tuple[str, list[str]]:
 
 def _plain(item: dict | None) -> str:
     return html_to_text((item or {}).get("text") or "") if item else ""
-
-
-def attribute_quotes(quotes: list[str], parent: dict | None, parent_text: str,
-                     author_key: str = "author", id_key: str = "id") -> str:
-    """Who the quotes are from: the parent's author and post when a quote is found in the
-    parent's text (the convention of replying to what you quote), else "quote"."""
-    if parent and parent.get(author_key) and parent_text and any(
-        _squash(quote) and _squash(quote) in _squash(parent_text) for quote in quotes
-    ):
-        return f"{parent[author_key]} (post {parent[id_key]})"
-    return "quote"
-
-
-def _squash(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
 def _where(item) -> str:

@@ -19,7 +19,7 @@ from typing import Iterator
 
 from tracker.errors import IngestError
 from tracker.ingest.base import Draft, Item, ReadOptions, Rejected
-from tracker.ingest.hn import attribute_quotes, load_json
+from tracker.ingest.shared import attribute_quotes, load_json
 from tracker.text import split_quotes
 from tracker.times import parse_timestamp
 
@@ -161,10 +161,9 @@ def _as_author(parent: dict | None) -> dict | None:
 
 
 def _url(data: dict) -> str | None:
-    """The permalink; dumps often lack it, so it is rebuilt from subreddit, thread and id."""
-    if data.get("permalink"):
-        return f"{SITE}{data['permalink']}"
+    """A comment's link built from subreddit, thread and id, so a thread page and a dump (which
+    often lacks `permalink`) give the same URL; a submission's permalink."""
     subreddit, link_id, item_id = data.get("subreddit"), str(data.get("link_id") or ""), data.get("id")
     if subreddit and link_id and item_id:
         return f"{SITE}/r/{subreddit}/comments/{link_id.removeprefix('t3_')}/_/{item_id}/"
-    return None
+    return f"{SITE}{data['permalink']}" if data.get("permalink") else None
