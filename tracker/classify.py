@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from tracker.drift import drift_of_run
 from tracker.errors import InputError
 from tracker.features import LANG, PARENT, TEXT
 from tracker.progress import progress_bar
@@ -92,8 +93,9 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
         raise
     finally:
         bar.close()
-    store.finish_run(run_id, read=done, stored=done)
-    return {"classified": done, "model_version": version, "run_id": run_id}
+    details = drift_of_run(store, predictor, card, run_id)
+    store.finish_run(run_id, read=done, stored=done, details=details)
+    return {"classified": done, "model_version": version, "run_id": run_id, "drift": details.get("drift")}
 
 
 def _write_predictions(store: Store, ids: list[str], predicted: pd.DataFrame, version: str) -> None:

@@ -109,10 +109,8 @@ def from_epoch(seconds: int) -> datetime:
 
 
 def content_hash(row: Sequence) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for value in row:
-        digest.update(b"\x1f" + str(value).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    joined = "\x1f".join(map(str, row))
+    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 @dataclass

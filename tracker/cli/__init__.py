@@ -25,6 +25,8 @@ COMMANDS = (
     ("tracker.cli.models", "train"),
     ("tracker.cli.models", "evaluate"),
     ("tracker.cli.models", "classify"),
+    ("tracker.cli.review", "review"),
+    ("tracker.cli.review", "labels"),
 )
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -37,9 +37,12 @@ def _mapping(columns: dict) -> dict[str, str]:
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--no-evaluate", is_flag=True, help="Skip cross-validation (no metrics in the card).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the bundle already exists.")
+@click.option("--with-reviews", is_flag=True, help="Add the human labels stored in --db to the training data.")
 @_label_column_options
 @quiet_option
-def train(data_files, name, out, target_column, group_by, folds, no_evaluate, if_missing, quiet, **columns):
+@click.pass_context
+def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluate, if_missing, with_reviews, quiet,
+          **columns):
     """Train the three heads on labeled data, cross-validate them grouped by thread, and write
     a bundle with its model card (metrics per language and per class). The label sets come
     from the data; a head whose labels are absent is skipped, saying so.
@@ -48,6 +51,7 @@ def train(data_files, name, out, target_column, group_by, folds, no_evaluate, if
     Example:
       tracker train                                   # data/labeled/*.csv -> models/default/
       tracker train --data mine.csv --name mine --text-column body --stance-column label
+      tracker train --with-reviews                    # plus the labels of 'tracker review import'
     """
     from tracker.labeled import read_labeled
     from tracker.models import models_dir, save_bundle
@@ -63,6 +67,18 @@ def train(data_files, name, out, target_column, group_by, folds, no_evaluate, if
         raise click.UsageError(f"no labeled data: {DEFAULT_DATA_GLOB} matches nothing; give --data FILE")
     mapping = _mapping(columns)
     frame = read_labeled(paths, mapping)
+    if with_reviews:
+        if target_column:
+            raise click.UsageError("--with-reviews cannot be combined with --target-column (reviews have no target)")
+        import pandas as pd
+
+        from tracker.review import frame_fingerprint, review_training_frame
+        from tracker.train import prepare
+
+        reviews = review_training_frame(open_store(ctx, readonly=True))
+        kept = frame[~frame["id"].isin(reviews["id"])] if "id" in frame else frame  # a reviewed row wins
+        frame = pd.concat([prepare(kept).assign(from_reviews=False), reviews], ignore_index=True)
+        click.echo(f"adding {len(reviews)} human labels from reviews", err=True)
     group_column = {"thread": "thread_id", "author": "author", "none": "__none__"}[group_by]
     config = TrainConfig(folds=folds, group_by=group_column)
     click.echo(f"training on {len(frame)} rows from {len(paths)} file(s)", err=True)
@@ -75,6 +91,8 @@ def train(data_files, name, out, target_column, group_by, folds, no_evaluate, if
     for line in next(iter(results.values())).skipped:
         click.echo(f"skipped {line}", err=True)
     card = build_card(frame, paths, results, config, target_column)
+    if with_reviews:
+        card["data"]["reviews_sha256"] = frame_fingerprint(reviews)
     folder = save_bundle(predictor, card, folder)
     click.echo(f"wrote {folder} ({json.loads((folder / 'card.json').read_text())['version']})")
     for target, result in results.items():
@@ -144,3 +162,6 @@ def classify(ctx, input_file, out, model, text_column, jobs, chunk_rows, quiet):
     else:
         result = classify_store(open_store(ctx), predictor, card, jobs, chunk_rows, progress=not quiet)
         click.echo(f"classified {result['classified']} comments with {result['model_version']}")
+        if result.get("drift"):
+            click.echo(f"drift from the training data: {result['drift']['score']:.2f} "
+                       f"({', '.join(f'{k} {v:.2f}' for k, v in result['drift']['components'].items())})")

@@ -7,7 +7,6 @@ with its reason, so that read = stored + rejected holds for every run.
 from __future__ import annotations
 
 import csv
-from dataclasses import replace
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,8 +156,9 @@ def _store_chunk(store: Store, chunk: list[tuple[str, Comment]], run_id: int, su
     if unknown:
         langs = detect_languages([chunk[i][1].text for i in unknown])
         for i, lang in zip(unknown, langs):
-            where, comment = chunk[i]
-            chunk[i] = (where, replace(comment, lang=lang))
+            where, c = chunk[i]
+            chunk[i] = (where, Comment(c.id, c.source, c.created_at, c.text, c.raw_text, c.thread_id, c.parent_id,
+                                       c.author, lang, c.quoted, c.url))
     # a duplicate id inside one chunk: keep the first, reject later rows with other content
     seen: dict[str, tuple[str, Comment]] = {}
     unique: list[Comment] = []

@@ -204,15 +204,18 @@ def _cell(record: dict, mapping: _Mapping, name: str) -> str | None:
     return value if value != "" else None
 
 
+def _as_json(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, default=str)
+
+
 def _draft(record: dict, mapping: _Mapping, path: Path, options: ReadOptions, fmt: str, where: str) -> Item:
-    raw = json.dumps(record, ensure_ascii=False, default=str)
     text = record.get(mapping.names["text"])
     if text is None or not str(text).strip():
-        return Rejected(where, "empty text", raw=raw)
+        return Rejected(where, "empty text", raw=_as_json(record))
     try:
         created = parse_timestamp(_cell(record, mapping, "created_at"), options.timezone)
     except (ValueError, OverflowError, OSError) as exc:
-        return Rejected(where, f"bad created_at: {exc}", raw=raw)
+        return Rejected(where, f"bad created_at: {exc}", raw=_as_json(record))
     source = options.source or _cell(record, mapping, "source")
     prefix = f"{source}:" if source else f"{fmt}:{path.stem}:"
     local_id = _cell(record, mapping, "id")

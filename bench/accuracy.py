@@ -1,0 +1,49 @@
+"""Accuracy of the default configuration on a held-out split of data/labeled/ (by thread),
+beside the cross-validated figures, and on the independent set when it exists.
+
+    python bench/accuracy.py [--test-share 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import GroupShuffleSplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tracker.evaluate import evaluate_frame, format_report  # noqa: E402
+from tracker.labeled import read_labeled  # noqa: E402
+from tracker.train import TrainConfig, prepare, train  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--test-share", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    frame = prepare(read_labeled(sorted(glob.glob("data/labeled/*.csv"))))
+    split = GroupShuffleSplit(n_splits=1, test_size=args.test_share, random_state=args.seed)
+    train_idx, test_idx = next(split.split(frame, groups=frame["thread_id"]))
+    train_part, test_part = frame.iloc[train_idx], frame.iloc[test_idx]
+    print(f"train {len(train_part)} rows ({train_part['thread_id'].nunique()} threads), "
+          f"held out {len(test_part)} rows ({test_part['thread_id'].nunique()} threads)\n")
+    result = train(train_part, TrainConfig())
+    print("== cross-validated on the training part (5 folds grouped by thread) ==")
+    for scope, part in result.report["stance"].items():
+        if isinstance(part, dict) and "macro_f1" in part:
+            print(f"  stance [{scope}] macro-F1 {part['macro_f1']:.3f}  side F1 {part.get('side_f1', np.nan):.3f}")
+    print("\n== held-out threads ==")
+    print(format_report(evaluate_frame(result.predictor, test_part)))
+    independent = sorted(glob.glob("data/heldout/*.csv"))
+    if independent:
+        print("\n== independent set (written apart from data/labeled) ==")
+        print(format_report(evaluate_frame(result.predictor, read_labeled(independent))))
+
+
+if __name__ == "__main__":
+    main()

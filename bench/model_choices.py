@@ -1,0 +1,82 @@
+"""Which model shape generalises best: measured with the same grouped cross-validation.
+
+Compares, on data/labeled/: one model for both languages versus one per language; with and
+without the parent comment as context; with and without char n-grams and the VADER lexicon.
+Prints stance macro-F1 per language, macro-F1 on replies, argument macro-F1, sentiment
+macro-F1 for each variant.
+
+    python bench/model_choices.py
+"""
+
+from __future__ import annotations
+
+import glob
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tracker.labeled import read_labeled  # noqa: E402
+from tracker.metrics import classification_report  # noqa: E402
+from tracker.train import TrainConfig, active_heads, cross_validate, prepare, report_from_oof, tune_thresholds  # noqa: E402
+
+VARIANTS = {
+    "default (both languages, context 0.5, chars, lexicon)": TrainConfig(),
+    "no parent context": TrainConfig(context_weight=0.0),
+    "parent context 1.0": TrainConfig(context_weight=1.0),
+    "no char n-grams": TrainConfig(char_ngrams=False),
+    "no VADER lexicon": TrainConfig(lexicon=False),
+}
+
+
+def summary(frame: pd.DataFrame, config: TrainConfig) -> dict:
+    heads, _ = active_heads(frame)
+    oof = cross_validate(frame, heads, config)
+    thresholds = tune_thresholds(oof["arguments"], oof["Y"])
+    report = report_from_oof(frame, oof, thresholds, None)
+    return {"stance_all": report["stance"]["all"]["macro_f1"], "stance_en": report["stance"].get("en", {}).get("macro_f1"),
+            "stance_fr": report["stance"].get("fr", {}).get("macro_f1"),
+            "replies": report["stance_replies"]["macro_f1"], "side_f1": report["stance"]["all"]["side_f1"],
+            "arguments": report["arguments"]["all"]["macro_f1"], "sentiment": report["sentiment"]["all"]["macro_f1"],
+            "_oof": oof}
+
+
+def per_language(frame: pd.DataFrame, config: TrainConfig) -> dict:
+    """One model per language, evaluated on the same kind of grouped folds, pooled."""
+    results, truth, predicted = {}, [], []
+    for lang in ("en", "fr"):
+        part = frame[frame["lang"] == lang].reset_index(drop=True)
+        result = summary(part, config)
+        labels = result["_oof"]["stance_labels"]
+        truth += part["stance"].tolist()
+        predicted += list(np.asarray(labels, dtype=object)[result["_oof"]["stance"].argmax(axis=1)])
+        results[lang] = result
+    pooled = classification_report(truth, predicted, sorted(set(truth)))
+    return {"stance_all": pooled["macro_f1"], "stance_en": results["en"]["stance_fr" if False else "stance_all"],
+            "stance_fr": results["fr"]["stance_all"], "replies": np.nan, "side_f1": pooled["side_f1"],
+            "arguments": np.mean([results[l]["arguments"] for l in results]),
+            "sentiment": np.mean([results[l]["sentiment"] for l in results])}
+
+
+def main() -> None:
+    frame = prepare(read_labeled(sorted(glob.glob("data/labeled/*.csv"))))
+    rows = []
+    for name, config in VARIANTS.items():
+        start = time.perf_counter()
+        figures = summary(frame, config)
+        figures.pop("_oof")
+        rows.append({"variant": name, **figures, "seconds": time.perf_counter() - start})
+        print(rows[-1], flush=True)
+    start = time.perf_counter()
+    rows.append({"variant": "one model per language", **per_language(frame, TrainConfig()),
+                 "seconds": time.perf_counter() - start})
+    table = pd.DataFrame(rows)
+    print(table.to_markdown(index=False, floatfmt=".3f") if hasattr(table, "to_markdown") else table.round(3))
+
+
+if __name__ == "__main__":
+    main()
