@@ -52,7 +52,7 @@ def word_vectorizer(min_df: int = 2) -> TfidfVectorizer:
 
 
 def char_vectorizer(min_df: int = 2) -> TfidfVectorizer:
-    return TfidfVectorizer(preprocessor=fold, analyzer="char_wb", ngram_range=(2, 5), min_df=min_df,
+    return TfidfVectorizer(preprocessor=fold, analyzer="char_wb", ngram_range=(3, 5), min_df=min_df,
                            sublinear_tf=True, max_features=300_000, dtype=np.float32)
 
 
