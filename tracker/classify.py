@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from tracker.drift import drift_of_run
+from tracker.drift import DriftSample
 from tracker.errors import InputError
 from tracker.features import LANG, PARENT, TEXT
 from tracker.progress import progress_bar
@@ -67,7 +67,7 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
         total = min(total, limit)
     run_id = store.start_run("classify", params={"jobs": jobs}, model_version=version)
     bar = progress_bar(total=total, desc="classify", unit="comment", enabled=progress)
-    done = 0
+    done, sample = 0, DriftSample()
 
     def chunks():
         # keyset pagination: rows already predicted leave the pending set while we page through it
@@ -86,6 +86,7 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
     try:
         for chunk, predicted in _predict_chunks(predictor, chunks(), jobs):
             _write_predictions(store, chunk["id"].tolist(), predicted, version)
+            sample.add(chunk, predicted)
             done += len(chunk)
             bar.update(len(chunk))
     except BaseException:
@@ -93,7 +94,7 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
         raise
     finally:
         bar.close()
-    details = drift_of_run(store, predictor, card, run_id)
+    details = sample.details(store, predictor, card)  # drift from the training data, for the dashboard
     store.finish_run(run_id, read=done, stored=done, details=details)
     return {"classified": done, "model_version": version, "run_id": run_id, "drift": details.get("drift")}
 

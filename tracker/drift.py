@@ -4,10 +4,10 @@ Three components, each in [0, 1] (0 = like the training data):
 
 - `unseen_words`: the share of content words (tokens with letters, after the model's own
   folding and tokenizing, English and French stop words left out) that are not in the
-  fitted word vectorizer's vocabulary, i.e. words the model has no weight for. With a model trained on all of data/labeled/, comments from held-out
-  threads of the same debate score about 0.2 (rare words, names, typos) and comments on
-  another topic about 0.6; a model trained on a few hundred rows knows fewer words and
-  scores higher on everything.
+  fitted word vectorizer's vocabulary, i.e. words the model has no weight for. With a model
+  trained on most of data/labeled/, comments from held-out threads of the same debate score
+  about 0.2 (rare words, names, typos) and comments on another topic about 0.6; a model
+  trained on a few hundred rows knows fewer words and scores higher on everything.
 - `confidence`: total variation distance between the model's stance confidence on the new
   comments and its cross-validated confidence on the training data (the card's reliability
   bins). A model that meets unfamiliar text grows unsure, and the histogram moves.
@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from tracker.features import fold
 from tracker.schema import LANGS
 from tracker.store import Store, from_epoch
 
@@ -37,8 +38,8 @@ WEIGHTS = {"unseen_words": 0.5, "confidence": 0.25, "languages": 0.25}
 DRIFT_THRESHOLD = 0.3
 DRIFT_SAMPLE = 5_000  # comments per run the score is computed on (a random sample beyond that)
 _LETTER = re.compile(r"[^\W\d_]")
-DRIFT_COLUMNS = ("run_id", "finished_at", "model_version", "n", "score", "unseen_words", "confidence", "languages",
-                 "first_comment", "last_comment", "drifting")
+DRIFT_COLUMNS = ("run_id", "finished_at", "model_version", "classified", "n", "score", "unseen_words", "confidence",
+                 "languages", "first_comment", "last_comment", "drifting")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def unseen_word_share(texts, predictor) -> float:
     if known is None:
         return float("nan")
     words, vectorizer = known
-    preprocess, tokenize = vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
+    preprocess, tokenize = fold, vectorizer.build_tokenizer()  # the folding the features apply
     function_words = _function_words(preprocess)
     seen = total = 0
     for text in texts:
@@ -146,28 +147,53 @@ def drift_score(predictor, card: dict, texts, langs, confidences) -> Drift:
     return Drift(score=round(float(score), 4), components=present, n=len(texts))
 
 
-def drift_of_run(store: Store, predictor, card: dict, run_id: int, sample: int = DRIFT_SAMPLE) -> dict:
-    """Run details for a classify run: {"drift": {...}} measured on the comments it
-    classified (a random sample of `sample` beyond that), or {} when it classified none."""
-    started, version = store.conn.execute("SELECT started_at, model_version FROM runs WHERE id = ?",
-                                          (run_id,)).fetchone()
-    where = "FROM predictions p JOIN comments c ON c.id = p.comment_id WHERE p.model_version = ? AND p.predicted_at >= ?"
-    count = store.conn.execute(f"SELECT count(*) {where}", (version, started)).fetchone()[0]
-    if not count:
-        return {}
-    order = " ORDER BY random()" if count > sample else ""
-    rows = store.conn.execute(f"SELECT c.text, c.lang, p.stance_confidence, c.created_at {where}{order} LIMIT ?",
-                              (version, started, sample)).fetchall()
-    texts, langs, confidences, times = zip(*rows)
-    drift = drift_score(predictor, card, texts, langs, confidences).as_dict()
-    drift.update(first_comment=from_epoch(min(times)).isoformat(), last_comment=from_epoch(max(times)).isoformat())
-    return {"drift": drift}
+class DriftSample:
+    """A uniform random sample (at most `size` comments) of what a classify run predicts, kept
+    chunk by chunk while the run goes, so the drift is measured on exactly that run's comments
+    in bounded memory (each comment draws a random key; the `size` smallest keys stay)."""
+
+    def __init__(self, size: int = DRIFT_SAMPLE, seed: int = 0):
+        self.size = size
+        self.seen = 0
+        self._rng = np.random.default_rng(seed)
+        self._kept = pd.DataFrame(columns=["id", "text", "lang", "confidence", "key"])
+
+    def add(self, chunk: pd.DataFrame, predicted: pd.DataFrame) -> None:
+        """`chunk` has id, text, lang; `predicted` is the predictor's output for it."""
+        confidence = predicted["stance_confidence"] if "stance_confidence" in predicted else np.nan
+        part = pd.DataFrame({"id": chunk["id"].to_numpy(), "text": chunk["text"].to_numpy(),
+                             "lang": chunk["lang"].to_numpy(), "confidence": np.asarray(confidence, dtype=float),
+                             "key": self._rng.random(len(chunk))})
+        self._kept = part if self._kept.empty else pd.concat([self._kept, part], ignore_index=True)
+        self._kept = self._kept.nsmallest(self.size, "key")
+        self.seen += len(chunk)
+
+    @property
+    def measured(self) -> pd.DataFrame:
+        """The sampled comments: id, text, lang, confidence."""
+        return self._kept.drop(columns=["key"])
+
+    def details(self, store: Store, predictor, card: dict) -> dict:
+        """Run details: {"drift": {score, components, n, classified, first_comment, last_comment}}
+        (creation times of the measured comments, UTC), or {} when the run classified nothing."""
+        kept = self.measured
+        if kept.empty:
+            return {}
+        drift = drift_score(predictor, card, kept["text"], kept["lang"], kept["confidence"]).as_dict()
+        ids = kept["id"].tolist()
+        bounds = [store.conn.execute(f"SELECT min(created_at), max(created_at) FROM comments "
+                                     f"WHERE id IN ({', '.join('?' * len(batch))})", batch).fetchone()
+                  for batch in (ids[i:i + 500] for i in range(0, len(ids), 500))]
+        drift.update(classified=self.seen, first_comment=from_epoch(min(b[0] for b in bounds)).isoformat(),
+                     last_comment=from_epoch(max(b[1] for b in bounds)).isoformat())
+        return {"drift": drift}
 
 
 def drift_over_time(store: Store, threshold: float = DRIFT_THRESHOLD) -> pd.DataFrame:
     """One row per finished classify run that measured drift, oldest first.
 
-    Columns: run_id, finished_at (UTC), model_version, n (comments measured), score, the three
+    Columns: run_id, finished_at (UTC), model_version, classified (comments the run classified),
+    n (comments measured: all of them, or a sample of DRIFT_SAMPLE), score, the three
     components, first_comment and last_comment (UTC creation times of the measured comments),
     drifting (score >= threshold).
     """
@@ -179,8 +205,8 @@ def drift_over_time(store: Store, threshold: float = DRIFT_THRESHOLD) -> pd.Data
         if not drift:
             continue
         components = drift.get("components", {})
-        rows.append((run_id, from_epoch(finished), version, drift["n"], drift["score"],
-                     *(components.get(name, np.nan) for name in WEIGHTS),
+        rows.append((run_id, from_epoch(finished), version, drift.get("classified", drift["n"]), drift["n"],
+                     drift["score"], *(components.get(name, np.nan) for name in WEIGHTS),
                      pd.Timestamp(drift["first_comment"]), pd.Timestamp(drift["last_comment"]),
                      drift["score"] >= threshold))
     return pd.DataFrame(rows, columns=list(DRIFT_COLUMNS))

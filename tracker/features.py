@@ -22,13 +22,29 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+def _accent_table() -> dict[int, str]:
+    """Latin letters with diacritics mapped to their base letters ("é" -> "e"), for str.translate."""
+    table = {}
+    for code in range(0xC0, 0x250):
+        base = "".join(ch for ch in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(ch))
+        if base != chr(code) and base.isascii():
+            table[code] = base
+    table[ord("’")] = "'"
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
+def _number(match: re.Match) -> str:
+    return " _num_ " if len(match.group()) > 2 else match.group()
+
+
 def fold(text: str) -> str:
     """Lowercase, accents removed, URLs and numbers abstracted: French comments are written
     with and without accents ("modele", "modèle") and the words should meet."""
-    text = unicodedata.normalize("NFKD", str(text).lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _URL.sub(" _url_ ", text.replace("’", "'"))
-    return _NUMBER.sub(lambda m: " _num_ " if len(m.group()) > 2 else m.group(), text)
+    text = _URL.sub(" _url_ ", str(text).lower().translate(_ACCENTS))
+    return _NUMBER.sub(_number, text)
 
 
 def _column(frame, name: str) -> list[str]:
@@ -38,21 +54,22 @@ def _column(frame, name: str) -> list[str]:
 
 
 def own_text(frame) -> list[str]:
-    return _column(frame, TEXT)
+    """The comment's own words, folded once for every vectorizer that reads them."""
+    return [fold(text) for text in _column(frame, TEXT)]
 
 
 def parent_text(frame) -> list[str]:
-    return _column(frame, PARENT)
+    return [fold(text) for text in _column(frame, PARENT)]
 
 
 def word_vectorizer(min_df: int = 2) -> TfidfVectorizer:
-    return TfidfVectorizer(preprocessor=fold, token_pattern=r"(?u)\b\w[\w'-]*\w\b|\b\w\b|[!?]",
+    return TfidfVectorizer(lowercase=False, token_pattern=r"(?u)\b\w[\w'-]*\w\b|\b\w\b|[!?]",
                            ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=200_000,
                            dtype=np.float32)
 
 
 def char_vectorizer(min_df: int = 2) -> TfidfVectorizer:
-    return TfidfVectorizer(preprocessor=fold, analyzer="char_wb", ngram_range=(3, 5), min_df=min_df,
+    return TfidfVectorizer(lowercase=False, analyzer="char_wb", ngram_range=(3, 5), min_df=min_df,
                            sublinear_tf=True, max_features=300_000, dtype=np.float32)
 
 

@@ -29,7 +29,7 @@ from tracker.export import FORMULA_PREFIXES, write_frames
 from tracker.features import PARENT, word_vectorizer
 from tracker.labeled import Problem, read_table
 from tracker.schema import ARGUMENTS, SENTIMENTS, STANCES, join_arguments, split_arguments
-from tracker.store import Store, from_epoch
+from tracker.store import Store, from_epoch, latest_model_version
 from tracker.trends import Filters, query_labeled
 
 METHODS = ("entropy", "margin", "least_confidence")
@@ -75,7 +75,7 @@ def most_uncertain(scores: np.ndarray, n: int, per_pick: int = CANDIDATES_PER_PI
 
 def diverse_selection(scores, texts: list[str], n: int, diversity: float = 0.5) -> np.ndarray:
     """Maximal marginal relevance: `n` positions, each the best trade-off between its own
-    uncertainty (min-max scaled) and its TF-IDF cosine distance to the ones already chosen.
+    uncertainty (a score in [0, 1]) and its TF-IDF cosine similarity to the ones already chosen.
 
     `diversity` 0 keeps the uncertainty order; 1 ignores uncertainty after the first pick.
     """
@@ -91,12 +91,10 @@ def diverse_selection(scores, texts: list[str], n: int, diversity: float = 0.5) 
     except ValueError:  # no word at all in any text: nothing to be diverse about
         return order[:n]
     similarity = (vectors @ vectors.T).toarray()
-    spread = scores.max() - scores.min()
-    relevance = (scores - scores.min()) / spread if spread > 0 else np.ones_like(scores)
     chosen = [int(order[0])]
     closest = similarity[chosen[0]].copy()
     for _ in range(n - 1):
-        gain = (1 - diversity) * relevance - diversity * closest
+        gain = (1 - diversity) * scores - diversity * closest
         gain[chosen] = -np.inf
         pick = int(np.argmax(gain))
         chosen.append(pick)
@@ -144,12 +142,12 @@ def review_queue(store: Store, n: int = 200, filters: Filters | None = None, met
     if len(labels) < 2:
         raise ModelError("the stored predictions have no stance probabilities; reclassify with 'tracker classify'")
     scores = uncertainty(matrix, method)
-    candidates = most_uncertain(scores, n)
-    context = _queue_context(store, pool["id"].iloc[candidates].tolist(), filters.model_version)
-    picked = candidates[diverse_selection(scores[candidates], context.loc[pool["id"].iloc[candidates], "text"].tolist(),
-                                          n, diversity)]
-    queue = context.loc[pool["id"].iloc[picked]].reset_index()
-    queue["uncertainty"] = scores[picked].round(4)
+    candidates = most_uncertain(scores, n)  # only these need their text read
+    ids = pool["id"].iloc[candidates].tolist()
+    context = _queue_context(store, ids, filters.model_version).loc[ids]
+    picked = diverse_selection(scores[candidates], context["text"].tolist(), n, diversity)
+    queue = context.iloc[picked].reset_index()
+    queue["uncertainty"] = scores[candidates[picked]].round(4)
     queue["rank"] = np.arange(1, len(queue) + 1)
     for column in ("stance", "arguments", "sentiment", "note"):
         queue[column] = ""
@@ -157,8 +155,6 @@ def review_queue(store: Store, n: int = 200, filters: Filters | None = None, met
 
 
 def _queue_context(store: Store, ids: list[str], model_version: str | None) -> pd.DataFrame:
-    from tracker.store import latest_model_version
-
     version = model_version or latest_model_version(store)
     frames = []
     for start in range(0, len(ids), 500):
@@ -171,6 +167,7 @@ def _queue_context(store: Store, ids: list[str], model_version: str | None) -> p
                 WHERE c.id IN ({', '.join('?' * len(batch))})""", store.conn, params=[version, *batch]))
     context = pd.concat(frames, ignore_index=True)
     context["created_at"] = [from_epoch(int(s)).isoformat() for s in context["created_at"]]
+    context["model_confidence"] = context["model_confidence"].round(4)
     return context.set_index("id")
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from tracker.authors import pseudonym
 from tracker.browse import comments_table
+from tracker.errors import ModelError
 from tracker.export import safe_for_spreadsheet
 from tracker.models import CARD_JSON, CURRENT, models_dir, read_card
 from tracker.prevalence import adjusted_shares
@@ -48,21 +49,24 @@ def data_state(store: Store) -> dict:
 
 
 def filter_options(store: Store) -> dict:
-    """What the sidebar offers: sources, langs (lists), threads (DataFrame: thread_id, source,
-    comments; busiest first), first and last (UTC dates of the oldest and newest comment)."""
+    """What the sidebar offers: sources, langs (lists), threads (DataFrame: thread_id, comments;
+    busiest first), first and last (UTC dates of the oldest and newest comment)."""
     conn = store.conn
     sources = [row[0] for row in conn.execute("SELECT DISTINCT source FROM comments ORDER BY 1")]
     langs = [row[0] for row in conn.execute("SELECT DISTINCT lang FROM comments ORDER BY 1")]
-    threads = pd.read_sql_query("SELECT thread_id, source, count(*) AS comments FROM comments "
-                                "WHERE thread_id IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1", conn)
+    threads = pd.read_sql_query("SELECT thread_id, count(*) AS comments FROM comments "
+                                "WHERE thread_id IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1", conn)
     first, last = conn.execute("SELECT min(created_at), max(created_at) FROM comments").fetchone()
     as_date = lambda seconds: pd.Timestamp(seconds, unit="s", tz="UTC").date() if seconds is not None else None
     return {"sources": sources, "langs": langs, "threads": threads, "first": as_date(first), "last": as_date(last)}
 
 
-def composition(store: Store, filters: Filters) -> pd.DataFrame:
-    """Comments per source and language. Columns: source, lang, n (busiest first)."""
-    hourly = hourly_counts(store, filters)
+def composition(store: Store, filters: Filters, hourly: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Comments per source and language. Columns: source, lang, n (busiest first).
+
+    `hourly`, the `trends.hourly_counts` of the same filters when already at hand, saves a query
+    (here and in the other functions that take it)."""
+    hourly = hourly_counts(store, filters) if hourly is None else hourly
     if hourly.empty:
         return pd.DataFrame(columns=["source", "lang", "n"])
     out = hourly.groupby(["source", "lang"], as_index=False)["n"].sum()
@@ -112,7 +116,7 @@ def card_for_version(version: str | None, base: str | Path | None = None) -> dic
         if (folder / CARD_JSON).exists():
             try:
                 card = read_card(folder)
-            except Exception:  # an unreadable card elsewhere must not hide the right one
+            except ModelError:  # an unreadable card elsewhere must not hide the right one
                 continue
             if card.get("version") == version:
                 return card
@@ -129,12 +133,13 @@ def stance_confusion(card: dict | None) -> dict | None:
 
 def card_summary(card: dict) -> dict:
     """name, version, created_at, rows, files, languages (dict), labels (dict), libraries (dict),
-    cv (dict: folds, grouped_by, temperature)."""
+    cv (dict: folds, grouped_by, temperature), stance_macro_f1 (all languages, or None)."""
     data = card.get("data") or {}
     return {"name": card.get("name"), "version": card.get("version"), "created_at": card.get("created_at"),
             "rows": data.get("rows"), "files": list(data.get("files") or []),
             "languages": dict(data.get("languages") or {}), "labels": dict(card.get("labels") or {}),
-            "libraries": dict(card.get("libraries") or {}), "cv": dict((card.get("metrics") or {}).get("cv") or {})}
+            "libraries": dict(card.get("libraries") or {}), "cv": dict((card.get("metrics") or {}).get("cv") or {}),
+            "stance_macro_f1": (_head(card, "stance").get("all") or {}).get("macro_f1")}
 
 
 def _head(card: dict, head: str) -> dict:
@@ -210,18 +215,19 @@ def events_in_range(events: pd.DataFrame, start: date | None, end: date | None) 
     return events[keep].reset_index(drop=True)
 
 
-def _local_hours(store: Store, filters: Filters) -> pd.DataFrame:
-    hourly = hourly_counts(store, filters)
+def _local_hours(store: Store, filters: Filters, hourly: pd.DataFrame | None = None) -> pd.DataFrame:
+    hourly = hourly_counts(store, filters) if hourly is None else hourly.copy()
     hourly["local"] = hourly["hour"].dt.tz_convert(filters.tz).dt.tz_localize(None)
     return hourly
 
 
-def event_splits(store: Store, filters: Filters, events: pd.DataFrame) -> pd.DataFrame:
+def event_splits(store: Store, filters: Filters, events: pd.DataFrame,
+                 hourly: pd.DataFrame | None = None) -> pd.DataFrame:
     """For each event, the selected comments before its day and from its day on, overall and
     in the seven days either side. Columns: date, event, description, n_before, n_after,
     week_before, week_after; only events with selected comments on both sides."""
     columns = ["date", "event", "description", "n_before", "n_after", "week_before", "week_after"]
-    hourly = _local_hours(store, filters)
+    hourly = _local_hours(store, filters, hourly)
     if hourly.empty or events.empty:
         return pd.DataFrame(columns=columns)
     ordered = hourly.sort_values("local")
@@ -249,14 +255,15 @@ def reference_event(splits: pd.DataFrame, shifts: pd.DataFrame | None = None) ->
     return str(splits.loc[burst.idxmax(), "event"])
 
 
-def share_change(store: Store, filters: Filters, at, confusion: dict | None = None) -> pd.DataFrame:
+def share_change(store: Store, filters: Filters, at, confusion: dict | None = None,
+                 hourly: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each stance's share among the selected comments before `at` (a date in the display time
     zone) and from `at` on, corrected for the classifier's errors when `confusion` is given,
     with 95% intervals. Columns: stance, before, before_low, before_high, after, after_low,
     after_high, raw_before, raw_after, delta (after - before), n_before, n_after."""
     columns = ["stance", "before", "before_low", "before_high", "after", "after_low", "after_high",
                "raw_before", "raw_after", "delta", "n_before", "n_after"]
-    hourly = _local_hours(store, filters)
+    hourly = _local_hours(store, filters, hourly)
     if hourly.empty:
         return pd.DataFrame(columns=columns)
     labels = list(confusion["labels"]) if confusion else list(STANCES)
@@ -276,13 +283,14 @@ def share_change(store: Store, filters: Filters, at, confusion: dict | None = No
     return out[columns]
 
 
-def argument_change(store: Store, filters: Filters, at, stances=SIDE_STANCES) -> pd.DataFrame:
+def argument_change(store: Store, filters: Filters, at, stances=SIDE_STANCES,
+                    hourly: pd.DataFrame | None = None) -> pd.DataFrame:
     """How often each argument was used by each stance before `at` and from `at` on (share of
     that stance's comments). Columns: stance, argument, before, after, delta, n_before, n_after
     (comments of that stance using the argument); largest rise first."""
     columns = ["stance", "argument", "before", "after", "delta", "n_before", "n_after"]
     daily = argument_counts(store, filters, grain="day")
-    hourly = _local_hours(store, filters)
+    hourly = _local_hours(store, filters, hourly)
     if daily.empty:
         return pd.DataFrame(columns=columns)
     cut = local_day(at)
@@ -389,8 +397,8 @@ def safe_url(value) -> str | None:
     return None
 
 
-COMMENT_VIEW_COLUMNS = ["created_at", "source", "thread_id", "author", "lang", "stance", "stance_confidence",
-                        "arguments", "sentiment", "text", "quoted", "parent_id", "parent_url", "url", "id"]
+COMMENT_VIEW_COLUMNS = ["created_at", "author", "stance", "stance_confidence", "text", "quoted", "arguments", "sentiment",
+                        "lang", "source", "thread_id", "parent_id", "parent_url", "url", "id"]
 
 
 def comments_view(store: Store, filters: Filters, search: str = "", stances=(), arguments=(), limit: int = 500,
@@ -414,21 +422,21 @@ def _parent_urls(store: Store, ids: list[str]) -> dict:
     return found
 
 
-def comment_detail(store: Store, comment_id: str, real_names: bool = False) -> dict | None:
-    """One comment for reading: id, author, created_at, url, text (own words), quotes (list of
-    quoted passages), quoted (whom), parent (the same dict, one level, or None)."""
-    return _detail(store, comment_id, real_names, with_parent=True)
+def comment_detail(store: Store, comment_id: str, real_names: bool = False, tz: str = "UTC") -> dict | None:
+    """One comment for reading: id, author, created_at (in `tz`), url, text (own words), quotes
+    (list of quoted passages), quoted (whom), parent (the same dict, one level, or None)."""
+    return _detail(store, comment_id, real_names, tz, with_parent=True)
 
 
-def _detail(store: Store, comment_id, real_names: bool, with_parent: bool) -> dict | None:
+def _detail(store: Store, comment_id, real_names: bool, tz: str, with_parent: bool) -> dict | None:
     comment = store.get_comment(comment_id) if comment_id else None
     if comment is None:
         return None
     split = split_quotes(comment.raw_text)
     return {"id": comment.id, "author": comment.author if real_names else pseudonym(comment.author),
-            "created_at": comment.created_at, "url": safe_url(comment.url), "text": comment.text,
-            "quotes": split.quotes, "quoted": comment.quoted or "",
-            "parent": _detail(store, comment.parent_id, real_names, False) if with_parent else None}
+            "created_at": pd.Timestamp(comment.created_at).tz_convert(tz), "url": safe_url(comment.url),
+            "text": comment.text, "quotes": split.quotes, "quoted": comment.quoted or "",
+            "parent": _detail(store, comment.parent_id, real_names, tz, False) if with_parent else None}
 
 
 def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
