@@ -25,6 +25,8 @@ COMMANDS = (
     ("tracker.cli.models", "train"),
     ("tracker.cli.models", "evaluate"),
     ("tracker.cli.models", "classify"),
+    ("tracker.cli.trends", "trends"),
+    ("tracker.cli.trends", "shifts"),
     ("tracker.cli.review", "review"),
     ("tracker.cli.review", "labels"),
 )

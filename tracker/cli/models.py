@@ -38,11 +38,14 @@ def _mapping(columns: dict) -> dict[str, str]:
 @click.option("--no-evaluate", is_flag=True, help="Skip cross-validation (no metrics in the card).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the bundle already exists.")
 @click.option("--with-reviews", is_flag=True, help="Add the human labels stored in --db to the training data.")
+@click.option("--fast", is_flag=True,
+              help="Word features only: several times faster to classify, a few points less accurate "
+                   "(see docs/benchmarks.md).")
 @_label_column_options
 @quiet_option
 @click.pass_context
-def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluate, if_missing, with_reviews, quiet,
-          **columns):
+def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluate, if_missing, with_reviews, fast,
+          quiet, **columns):
     """Train the three heads on labeled data, cross-validate them grouped by thread, and write
     a bundle with its model card (metrics per language and per class). The label sets come
     from the data; a head whose labels are absent is skipped, saying so.
@@ -80,7 +83,7 @@ def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluat
         frame = pd.concat([prepare(kept).assign(from_reviews=False), reviews], ignore_index=True)
         click.echo(f"adding {len(reviews)} human labels from reviews", err=True)
     group_column = {"thread": "thread_id", "author": "author", "none": "__none__"}[group_by]
-    config = TrainConfig(folds=folds, group_by=group_column)
+    config = TrainConfig(folds=folds, group_by=group_column, char_ngrams=not fast)
     click.echo(f"training on {len(frame)} rows from {len(paths)} file(s)", err=True)
     if target_column:
         results = train_per_target(frame, target_column, config, not quiet, not no_evaluate)
