@@ -27,13 +27,16 @@ sample: model
 
 dashboard: sample
 	TRACKER_DB=$(DB) $(VENV)/bin/streamlit run dashboard/app.py --server.address 127.0.0.1 \
-		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false \
+		--client.toolbarMode viewer
 
 test: install
 	$(PY) -m pytest
 
-bench: install
-	$(PY) bench/ingest.py
+# every benchmark; each prints its figures beside a baseline measured in the same run
+bench: model
+	for b in ingest ingest_dump classify prevalence accuracy model_choices dashboard active_learning; do \
+		$(PY) bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) rejects .pytest_cache

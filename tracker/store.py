@@ -282,11 +282,10 @@ class Store:
 
 # --- reading comments with their labels -------------------------------------------------
 
-LATEST_LABELS = """
-    SELECT l.comment_id, l.stance, l.arguments, l.sentiment, l.reviewer
-    FROM labels l
-    JOIN (SELECT comment_id, max(id) AS id FROM labels GROUP BY comment_id) last ON last.id = l.id
-"""
+# The latest human label of comment `c`, as `h`: a correlated lookup through labels_by_comment,
+# fast however many comments and labels there are (a grouped subquery is rescanned per row).
+LATEST_LABEL_JOIN = ("LEFT JOIN labels h ON h.comment_id = c.id "
+                     "AND h.id = (SELECT max(l.id) FROM labels l WHERE l.comment_id = c.id)")
 
 
 def latest_model_version(store: Store) -> str | None:
@@ -318,7 +317,7 @@ def comments_with_labels(store: Store, model_version: str | None = None, chunk_r
                p.stance AS model_stance, p.probabilities, p.model_version
         FROM comments c
         LEFT JOIN predictions p ON p.comment_id = c.id AND p.model_version = ?
-        LEFT JOIN ({LATEST_LABELS}) h ON h.comment_id = c.id
+        {LATEST_LABEL_JOIN}
         ORDER BY c.created_at, c.id
     """
     for frame in pd.read_sql_query(query, store.conn, params=(version,), chunksize=chunk_rows):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from tracker.prevalence import adjusted_shares
 from tracker.schema import SIDE_STANCES, STANCES, split_arguments
-from tracker.store import LATEST_LABELS, Store, latest_model_version
+from tracker.store import LATEST_LABEL_JOIN, Store, latest_model_version
 
 GRAINS = {"day": "D", "week": "W-MON", "month": "MS"}
 
@@ -69,7 +69,7 @@ def query_labeled(store: Store, select: str, filters: Filters, tail: str = "", p
         SELECT {select}
         FROM comments c
         JOIN predictions p ON p.comment_id = c.id AND p.model_version = ?
-        LEFT JOIN ({LATEST_LABELS}) h ON h.comment_id = c.id
+        {LATEST_LABEL_JOIN}
         WHERE {where}
         {tail}
     """
