@@ -1,27 +1,32 @@
 """`tracker classify` end to end, file to file, against a bare TF-IDF + LogisticRegression.
 
 Builds a CSV of N comments drawn from data/labeled/, then in fresh processes measures
-comments/s and peak memory of (a) `tracker classify INPUT --out OUTPUT` with the current
-model (language id, three heads, parquet/CSV output) for --jobs 1 and 2, and (b) a baseline
+comments/s and peak memory of (a) `tracker classify INPUT --out OUTPUT` (language id, three
+heads, Parquet output) for each bundle given with --model (default: the current one) with
+--jobs 1 and 2, and (b) a baseline
 that reads the same CSV with pandas and predicts stance with a word TF-IDF + LogisticRegression
 fitted on data/labeled/ (fitting excluded from its time).
 
-    python bench/classify.py [--rows 200000]
+    python bench/classify.py [--rows 200000] [--model default --model /path/to/fast-bundle]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
 from common import measure
 from ingest import generate
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tracker.models import resolve  # noqa: E402
+
 TRACKER = """
 from tracker.cli import main
 try:
-    main(["classify", {source!r}, "--out", {out!r}, "--jobs", "{jobs}", "--quiet"])
+    main(["classify", {source!r}, "--out", {out!r}, "--jobs", "{jobs}", "--model", {model!r}, "--quiet"])
 except SystemExit as exc:
     assert not exc.code, exc.code
 result = "ok"
@@ -46,21 +51,27 @@ result = time.perf_counter() - start
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--model", action="append", help="bundle name or directory (repeat)")
     args = parser.parse_args()
+    models = args.model or [resolve(None).name]
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "comments.csv"
         generate(source, args.rows)
         rows = []
-        for jobs in (1, 2):
-            figures = measure(TRACKER.format(source=str(source), out=str(Path(tmp) / f"out{jobs}.parquet"), jobs=jobs))
-            rows.append((f"tracker classify --jobs {jobs} (3 heads)", args.rows / figures["seconds"], figures))
+        for model in models:
+            for jobs in (1, 2):
+                out = str(Path(tmp) / f"out{jobs}.parquet")
+                figures = measure(TRACKER.format(source=str(source), out=out, jobs=jobs, model=str(model)))
+                rows.append((f"classify {Path(model).name} --jobs {jobs}", args.rows / figures["seconds"], figures))
         figures = measure(BASELINE.format(source=str(source), out=str(Path(tmp) / "baseline.csv")))
         rows.append(("bare word TF-IDF + LR (stance only)", args.rows / figures["result"], figures))
     print(f"{args.rows} comments, file to file")
-    print(f"{'method':<40} {'comments/s':>11} {'peak MB':>8}")
+    print(f"{'method':<40} {'comments/s':>11} {'peak MB':>8} {'worker MB':>9}")
     for name, rate, figures in rows:
-        print(f"{name:<40} {rate:>11.0f} {figures['peak_mb']:>8.0f}")
-    print(f"best tracker rate / baseline rate: {max(r[1] for r in rows[:2]) / rows[2][1]:.2f}")
+        print(f"{name:<40} {rate:>11.0f} {figures['peak_mb']:>8.0f} {figures['children_peak_mb']:>9.0f}")
+    baseline = rows[-1][1]
+    for name, rate, _ in rows[:-1]:
+        print(f"{name}: {rate / baseline:.2f}x the baseline")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
+from collections import deque
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
 from tracker.drift import DriftSample
 from tracker.errors import InputError
@@ -36,20 +37,36 @@ def predict_frame(predictor, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_worker_predictor = None
+
+
+def _start_worker(predictor) -> None:
+    global _worker_predictor
+    _worker_predictor = predictor
+
+
+def _predict_in_worker(chunk: pd.DataFrame) -> pd.DataFrame:
+    return predict_frame(_worker_predictor, chunk)
+
+
 def _predict_chunks(predictor, chunks, jobs: int):
+    """(chunk, predictions) in input order; with jobs > 1, worker processes that each receive
+    the model once when they start (not with every chunk) and predict chunks ahead."""
     if jobs == 1:
         for chunk in chunks:
             yield chunk, predict_frame(predictor, chunk)
         return
-    with Parallel(n_jobs=jobs, return_as="generator", prefer="processes") as parallel:
-        buffered = []
+    context = multiprocessing.get_context("spawn")  # fork is unsafe with lingua's threads
+    with context.Pool(jobs, initializer=_start_worker, initargs=(predictor,)) as pool:
+        pending: deque = deque()
         for chunk in chunks:
-            buffered.append(chunk)
-            if len(buffered) == jobs * 2:
-                yield from zip(buffered, parallel(delayed(predict_frame)(predictor, c) for c in buffered))
-                buffered = []
-        if buffered:
-            yield from zip(buffered, parallel(delayed(predict_frame)(predictor, c) for c in buffered))
+            pending.append((chunk, pool.apply_async(_predict_in_worker, (chunk,))))
+            if len(pending) > 2 * jobs:
+                done, result = pending.popleft()
+                yield done, result.get()
+        while pending:
+            done, result = pending.popleft()
+            yield done, result.get()
 
 
 def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_rows: int = CHUNK_ROWS,
