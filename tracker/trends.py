@@ -8,6 +8,7 @@ its latest human label when it has one, else the model's prediction.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
@@ -79,12 +80,41 @@ def query_labeled(store: Store, select: str, filters: Filters, tail: str = "", p
 STANCE_SQL = "coalesce(h.stance, p.stance)"
 
 
+_HOURLY_CACHE: OrderedDict = OrderedDict()
+_HOURLY_CACHE_SIZE = 8
+
+
+def _store_state(store: Store) -> tuple:
+    """Changes whenever this or another connection writes to the database."""
+    return (store.conn.execute("PRAGMA data_version").fetchone()[0], store.conn.total_changes)
+
+
+def hourly_table(store: Store, filters: Filters) -> pd.DataFrame:
+    """Comments per hour, source, language, stance and argument tags (one SQL scan): columns
+    hour (UTC), source, lang, stance, arguments (tags joined by ';'), n.
+
+    Every view over time is derived from this table, so one page reads the store once; the
+    last few tables are kept until the database changes.
+    """
+    key = (str(store.path), id(store.conn), filters, _store_state(store))
+    if key in _HOURLY_CACHE:
+        _HOURLY_CACHE.move_to_end(key)
+        return _HOURLY_CACHE[key].copy()
+    frame = query_labeled(store, f"c.created_at / 3600 AS hour, c.source, c.lang, {STANCE_SQL} AS stance, "
+                                 "coalesce(h.arguments, p.arguments) AS arguments, count(*) AS n",
+                          filters, "GROUP BY 1, 2, 3, 4, 5")
+    frame["hour"] = pd.to_datetime(frame["hour"] * 3600, unit="s", utc=True)
+    frame["arguments"] = frame["arguments"].fillna("")
+    _HOURLY_CACHE[key] = frame
+    while len(_HOURLY_CACHE) > _HOURLY_CACHE_SIZE:
+        _HOURLY_CACHE.popitem(last=False)
+    return frame.copy()
+
+
 def hourly_counts(store: Store, filters: Filters) -> pd.DataFrame:
     """Comments per hour, source, language and stance: columns hour (UTC), source, lang, stance, n."""
-    frame = query_labeled(store, f"c.created_at / 3600 AS hour, c.source, c.lang, {STANCE_SQL} AS stance, count(*) AS n",
-                   filters, "GROUP BY 1, 2, 3, 4")
-    frame["hour"] = pd.to_datetime(frame["hour"] * 3600, unit="s", utc=True)
-    return frame
+    table = hourly_table(store, filters)
+    return table.groupby(["hour", "source", "lang", "stance"], as_index=False, sort=False)["n"].sum()
 
 
 def period_start(moments: pd.Series, grain: str, tz: str) -> pd.Series:
@@ -146,13 +176,12 @@ def net_stance_index(shares: pd.DataFrame) -> pd.DataFrame:
 def argument_counts(store: Store, filters: Filters, grain: str = "week") -> pd.DataFrame:
     """Columns: period, stance, argument, n (comments using it), total (comments of that stance),
     share (n / total)."""
-    frame = query_labeled(store, f"c.created_at / 3600 AS hour, {STANCE_SQL} AS stance, "
-                          "coalesce(h.arguments, p.arguments) AS arguments, count(*) AS n",
-                   filters, "GROUP BY 1, 2, 3")
+    frame = hourly_table(store, filters)
     columns = ["period", "stance", "argument", "n", "total", "share"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    frame["period"] = period_start(pd.to_datetime(frame["hour"] * 3600, unit="s", utc=True), grain, filters.tz)
+    frame["period"] = period_start(frame["hour"], grain, filters.tz)
+    frame = frame.groupby(["period", "stance", "arguments"], as_index=False)["n"].sum()
     totals = frame.groupby(["period", "stance"])["n"].sum().rename("total")
     frame["argument"] = frame["arguments"].map(split_arguments)
     tags = frame.explode("argument").dropna(subset=["argument"])

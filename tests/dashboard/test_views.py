@@ -223,3 +223,30 @@ def test_an_unreadable_card_elsewhere_does_not_hide_the_right_one(tmp_path):
     (tmp_path / "good").mkdir()
     (tmp_path / "good" / "card.json").write_text(json.dumps({"version": "good-1"}))
     assert views.card_for_version("good-1", tmp_path) == {"version": "good-1"}
+
+
+def test_hourly_table_is_read_once_and_refreshed_when_another_connection_writes(tmp_path):
+    import sqlite3
+    from datetime import datetime, timezone
+
+    from tracker.schema import Comment
+    from tracker.store import Store
+    from tracker.trends import Filters, hourly_table, stance_over_time
+
+    with Store(tmp_path / "t.db") as store:
+        moment = datetime(2025, 1, 27, 10, tzinfo=timezone.utc)
+        store.upsert_comments([Comment(id=f"x:{i}", source="x", created_at=moment, text="t", raw_text="t", lang="en")
+                               for i in range(4)])
+        with store.transaction() as conn:
+            conn.executemany("INSERT INTO predictions (comment_id, model_version, stance, stance_confidence, "
+                             "probabilities, predicted_at) VALUES (?, 'm', 'pro_open', 0.9, '{}', 0)",
+                             [(f"x:{i}",) for i in range(4)])
+        filters = Filters(model_version="m")
+        first = hourly_table(store, filters)
+        assert hourly_table(store, filters).equals(first)
+        other = sqlite3.connect(tmp_path / "t.db")
+        other.execute("INSERT INTO labels (comment_id, reviewer, labeled_at, stance) VALUES ('x:0', 'ana', 0, 'pro_closed')")
+        other.commit()
+        other.close()
+        counts = stance_over_time(store, filters, "week").set_index("stance")["n"]
+        assert (counts["pro_open"], counts["pro_closed"]) == (3, 1)
