@@ -27,6 +27,7 @@ PAGES = [
     st.Page("app_pages/authors.py", title="Authors", icon=":material/group:"),
     st.Page("app_pages/comments.py", title="Comments", icon=":material/chat:"),
     st.Page("app_pages/model.py", title="Model", icon=":material/model_training:"),
+    st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:"),
 ]
 
 st.set_page_config(page_title="tracker", page_icon=":material/insights:", layout="wide")

@@ -290,3 +290,27 @@ def per_class_f1(frame: pd.DataFrame) -> alt.Chart:
         tooltip=["scope:N", "label:N", alt.Tooltip("precision:Q", format=".2f"), alt.Tooltip("recall:Q", format=".2f"),
                  alt.Tooltip("f1:Q", format=".2f"), alt.Tooltip("support:Q")],
     ).properties(height=alt.Step(14))
+
+
+def probabilities(frame: pd.DataFrame) -> alt.Chart:
+    """One comment's stance probabilities (columns label, probability) as bars."""
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="model probability"),
+        y=alt.Y("label:N", sort="-x", title=None),
+        color=_stance_color(),
+        tooltip=["label", alt.Tooltip("probability:Q", format=".1%")],
+    ).properties(height=28 * max(len(frame), 1))
+
+
+def drift(history: pd.DataFrame, threshold: float = 0.3) -> alt.LayerChart:
+    """Drift score per classify run (from tracker.drift.drift_over_time) with the warning threshold."""
+    points = alt.Chart(history).mark_line(point=True).encode(
+        x=alt.X("finished_at:T", title="classify run"),
+        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]), title="drift score"),
+        tooltip=[alt.Tooltip("finished_at:T", title="run finished"), "run_id", "classified",
+                 alt.Tooltip("score:Q", format=".2f"), alt.Tooltip("unseen_words:Q", format=".2f"),
+                 alt.Tooltip("confidence:Q", format=".2f"), alt.Tooltip("languages:Q", format=".2f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"threshold": [threshold]})).mark_rule(strokeDash=[6, 4], color="#d62728").encode(
+        y="threshold:Q")
+    return (points + rule).properties(height=220)

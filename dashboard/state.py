@@ -168,6 +168,55 @@ def _comment_detail(path: str, stamp: tuple, comment_id: str, real_names: bool, 
     return views.comment_detail(open_store(path), comment_id, real_names, tz)
 
 
+# --- reviewing ----------------------------------------------------------------------------
+
+
+def secrets() -> dict:
+    """Streamlit secrets as a dict ({} when the app has no secrets file)."""
+    try:
+        return dict(st.secrets)
+    except Exception:  # without a secrets.toml, Streamlit raises its own (version-dependent) error
+        return {}
+
+
+@st.cache_data(show_spinner="Ranking the comments the model is least sure of…", max_entries=32)
+def _review_queue(path: str, stamp: tuple, fields: tuple, n: int) -> pd.DataFrame:
+    from tracker.review import review_queue
+
+    return review_queue(open_store(path), n, Filters(*fields))
+
+
+def review_queue(filters: Filters, n: int) -> pd.DataFrame:
+    path = db_path()
+    return _review_queue(path, db_stamp(path), dataclasses.astuple(filters), n)
+
+
+def prediction_probabilities(comment_id: str, model_version: str) -> pd.DataFrame:
+    from tracker.review import prediction_probabilities as probabilities
+
+    return probabilities(open_store(db_path()), comment_id, model_version)
+
+
+def save_label(comment_id: str, reviewer: str, stance: str, arguments, sentiment: str, note: str, card) -> int:
+    """Store a human label through a writing connection (the app's shared one only reads)."""
+    from tracker.review import add_label
+
+    with Store(db_path()) as store:
+        return add_label(store, comment_id, reviewer, stance, arguments, sentiment, note, card=card)
+
+
+def drift_history() -> pd.DataFrame:
+    from tracker.drift import drift_over_time
+
+    return drift_over_time(open_store(db_path()))
+
+
+def drift_warning() -> str | None:
+    from tracker.drift import drift_warning as warning
+
+    return warning(drift_history())
+
+
 MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
 
 

@@ -36,7 +36,8 @@ def card_markdown(card: dict) -> str:
     lines = [f"# Model card: {card.get('name')}", "",
              f"- version: `{card.get('version')}`", f"- created: {card.get('created_at')}",
              f"- model file SHA-256: `{card.get('model_sha256')}`",
-             f"- training data: {card.get('data', {}).get('rows')} rows, SHA-256 `{card.get('data', {}).get('sha256')}`",
+             f"- training data: {card.get('data', {}).get('rows')} rows ({card.get('data', {}).get('from_reviews', 0)} from reviews), "
+             f"SHA-256 `{card.get('data', {}).get('sha256')}`",
              f"- files: {', '.join(card.get('data', {}).get('files', []))}",
              f"- languages: {card.get('data', {}).get('languages')}",
              f"- labels: {card.get('labels')}", f"- heads skipped: {card.get('skipped') or 'none'}",

@@ -356,3 +356,16 @@ def review_training_frame(store: Store) -> pd.DataFrame:
 def frame_fingerprint(frame: pd.DataFrame) -> str:
     """SHA-256 of a DataFrame's CSV form: names the exact review labels a model was trained on."""
     return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def prediction_probabilities(store: Store, comment_id: str, model_version: str | None = None) -> pd.DataFrame:
+    """The model's stance probabilities for one comment: columns label, probability (largest first)."""
+    from tracker.store import latest_model_version
+
+    row = store.conn.execute("SELECT probabilities FROM predictions WHERE comment_id = ? AND model_version = ?",
+                             (comment_id, model_version or latest_model_version(store))).fetchone()
+    if row is None:
+        return pd.DataFrame(columns=["label", "probability"])
+    probabilities = json.loads(row[0] or "{}")
+    frame = pd.DataFrame({"label": list(probabilities), "probability": list(probabilities.values())})
+    return frame.sort_values("probability", ascending=False, ignore_index=True)

@@ -15,7 +15,7 @@ from tracker.store import Store
 from tracker.trends import Filters
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-PAGES = ["overview", "shifts", "arguments", "sources", "authors", "comments", "model"]
+PAGES = ["overview", "shifts", "arguments", "sources", "authors", "comments", "model", "review"]
 
 
 def open_app(monkeypatch, db, models, page: str = "overview", query: dict | None = None) -> AppTest:
