@@ -94,3 +94,15 @@ with st.expander("Training data and libraries"):
         st.text(f"{head}: {', '.join(labels)}")
     st.markdown("**Libraries**")
     st.text(", ".join(f"{name} {version}" for name, version in summary["libraries"].items()))
+
+st.subheader("Drift of newly classified comments")
+warning = state.drift_warning()
+if warning:
+    st.warning(warning, icon=":material/trending_up:")
+history = state.drift_history()
+if history.empty:
+    st.caption("No classify run has measured drift yet; each `tracker classify` run records one.")
+else:
+    st.altair_chart(charts.drift(history), width="stretch")
+    st.caption("Each point is a classify run: how far its comments are from the training data (unseen words, "
+               "confidence, language mix). Above the dashed line, a review round is due (Review page).")

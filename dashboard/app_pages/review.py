@@ -30,7 +30,7 @@ if expected and not st.session_state.get(UNLOCKED):
 
 warning = state.drift_warning()
 if warning:
-    st.warning(warning, icon=":material/trending_up:")
+    st.warning(warning + " The drift history is on the Model page.", icon=":material/trending_up:")
 
 reviewer = st.text_input("Your name", key="reviewer", help="Stored with every label you give.")
 queue = state.review_queue(view.filters, QUEUE_SIZE)
@@ -83,12 +83,3 @@ if saved:
 if skipped:
     st.session_state["review_position"] = (position + 1) % len(queue)
     st.rerun()
-
-st.subheader("Drift of newly classified comments")
-history = state.drift_history()
-if history.empty:
-    st.caption("No classify run has measured drift yet.")
-else:
-    st.altair_chart(charts.drift(history), width="stretch")
-    st.caption("Each point is a classify run: how far its comments are from the training data (unseen words, "
-               "confidence, language mix). Above the dashed line, a review round is due.")

@@ -73,3 +73,18 @@ def test_password_comparison_is_exact():
 
     assert password_matches("s3cret", "s3cret")
     assert not password_matches("s3cre", "s3cret") and not password_matches(None, "s3cret")
+
+
+def test_model_page_shows_drift_over_time_and_warns_past_the_threshold(monkeypatch, writable_db, models_path):
+    import json
+
+    drift = {"n": 40, "classified": 40, "score": 0.52, "components": {"unseen_words": 0.7, "confidence": 0.3,
+                                                                      "languages": 0.4},
+             "first_comment": "2025-04-01T00:00:00+00:00", "last_comment": "2025-04-30T00:00:00+00:00"}
+    with Store(writable_db) as store:
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO runs (kind, status, started_at, finished_at, model_version, details) "
+                         "VALUES ('classify', 'done', 1746000000, 1746000100, 'm', ?)", (json.dumps({"drift": drift}),))
+    at = open_app(monkeypatch, writable_db, models_path, "model")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("drift from the training data" in w.value and "0.52" in w.value for w in at.warning)
