@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracker import aggregates
 from tracker.drift import DriftSample
 from tracker.errors import InputError
 from tracker.features import LANG, PARENT, TEXT
@@ -112,6 +113,7 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
     finally:
         bar.close()
     details = sample.details(store, predictor, card)  # drift from the training data, for the dashboard
+    aggregates.rebuild(store, version)  # the per-hour counts every view over time reads
     store.finish_run(run_id, read=done, stored=done, details=details)
     return {"classified": done, "model_version": version, "run_id": run_id, "drift": details.get("drift")}
 

@@ -29,6 +29,7 @@ from tracker.export import FORMULA_PREFIXES, write_frames
 from tracker.features import PARENT, word_vectorizer
 from tracker.labeled import Problem, read_table
 from tracker.schema import ARGUMENTS, SENTIMENTS, STANCES, join_arguments, split_arguments
+from tracker.aggregates import record_label
 from tracker.store import Store, from_epoch, latest_model_version
 from tracker.trends import Filters, query_labeled
 
@@ -218,6 +219,7 @@ def add_label(store: Store, comment_id: str, reviewer: str, stance: str, argumen
             "INSERT INTO labels (comment_id, reviewer, labeled_at, stance, arguments, sentiment, note) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (comment_id, reviewer.strip(), int(time.time()), stance, join_arguments(tags), sentiment, note or None))
+        record_label(conn, cursor.lastrowid)
     return cursor.lastrowid
 
 
@@ -289,8 +291,9 @@ def import_labels(store: Store, path: str | Path, reviewer: str | None = None, c
             if latest.get(row[0]) == row[1:]:
                 result.unchanged += 1
                 continue
-            conn.execute("INSERT INTO labels (comment_id, reviewer, labeled_at, stance, arguments, sentiment, note) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)", (row[0], row[1], now, *row[2:]))
+            cursor = conn.execute("INSERT INTO labels (comment_id, reviewer, labeled_at, stance, arguments, sentiment, "
+                                  "note) VALUES (?, ?, ?, ?, ?, ?, ?)", (row[0], row[1], now, *row[2:]))
+            record_label(conn, cursor.lastrowid)
             result.stored += 1
     return result
 

@@ -89,6 +89,24 @@ MIGRATIONS: tuple[str, ...] = (
         details TEXT
     );
     """,
+    # 2: comments per hour and effective label, kept by classify runs and label writes (tracker/aggregates.py)
+    """
+    CREATE TABLE hourly_stats (
+        model_version TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        stance TEXT NOT NULL,
+        arguments TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (model_version, hour, source, lang, stance, arguments)
+    ) WITHOUT ROWID;
+    CREATE TABLE hourly_stats_state (
+        model_version TEXT PRIMARY KEY,
+        predictions INTEGER NOT NULL,
+        last_label INTEGER NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

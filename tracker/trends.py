@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timezone
 import numpy as np
 import pandas as pd
 
+from tracker import aggregates
 from tracker.prevalence import adjusted_shares
 from tracker.schema import SIDE_STANCES, STANCES, split_arguments
 from tracker.store import LATEST_LABEL_JOIN, Store, latest_model_version
@@ -100,15 +101,32 @@ def hourly_table(store: Store, filters: Filters) -> pd.DataFrame:
     if key in _HOURLY_CACHE:
         _HOURLY_CACHE.move_to_end(key)
         return _HOURLY_CACHE[key].copy()
-    frame = query_labeled(store, f"c.created_at / 3600 AS hour, c.source, c.lang, {STANCE_SQL} AS stance, "
-                                 "coalesce(h.arguments, p.arguments) AS arguments, count(*) AS n",
-                          filters, "GROUP BY 1, 2, 3, 4, 5")
+    frame = _stored_hourly(store, filters)
+    if frame is None:
+        frame = query_labeled(store, f"c.created_at / 3600 AS hour, c.source, c.lang, {STANCE_SQL} AS stance, "
+                                     "coalesce(h.arguments, p.arguments) AS arguments, count(*) AS n",
+                              filters, "GROUP BY 1, 2, 3, 4, 5")
     frame["hour"] = pd.to_datetime(frame["hour"] * 3600, unit="s", utc=True)
     frame["arguments"] = frame["arguments"].fillna("")
     _HOURLY_CACHE[key] = frame
     while len(_HOURLY_CACHE) > _HOURLY_CACHE_SIZE:
         _HOURLY_CACHE.popitem(last=False)
     return frame.copy()
+
+
+def _stored_hourly(store: Store, filters: Filters) -> pd.DataFrame | None:
+    """The kept per-hour counts (tracker.aggregates) when they are fresh and can answer these
+    filters exactly (no thread or confidence filter, dates on hour boundaries); else None."""
+    version = filters.model_version or latest_model_version(store)
+    if version is None or filters.threads or filters.min_confidence > 0:
+        return None
+    _, params = Filters(start=filters.start, end=filters.end, tz=filters.tz).where()
+    bounds = iter(params)
+    start = next(bounds) if filters.start else None
+    end = next(bounds) if filters.end else None
+    if any(b is not None and b % 3600 for b in (start, end)) or not aggregates.is_fresh(store, version):
+        return None
+    return aggregates.read_hourly(store, version, start, end, filters.sources, filters.langs)
 
 
 def hourly_counts(store: Store, filters: Filters) -> pd.DataFrame:
