@@ -6,23 +6,13 @@ from pathlib import Path
 
 import click
 
-from tracker.cli.common import open_store, quiet_option
+from tracker.cli.common import column_mapping, column_options, open_store, quiet_option
 from tracker.ingest.base import ReadOptions
 from tracker.ingest.formats import FORMAT_MODULES, detect_format
 from tracker.ingest.pipeline import ingest_file
 from tracker.times import zone
 
-COLUMN_OPTIONS = ("id", "text", "time", "author", "thread", "parent", "source", "url", "lang")
 FORUM_TIMEZONE = "Europe/Paris"  # saved forum pages show board-local times without an offset
-_FIELD_OF = {"time": "created_at", "thread": "thread_id", "parent": "parent_id"}
-
-
-def _column_options(function):
-    for name in reversed(COLUMN_OPTIONS):
-        field = _FIELD_OF.get(name, name)
-        function = click.option(f"--{name}-column", f"{name}_column", metavar="NAME",
-                                help=f"Input column holding {field} (default: {field}).")(function)
-    return function
 
 
 @click.command(short_help="Store comments from files (CSV/TSV, JSONL, Parquet, forum exports).")
@@ -32,7 +22,7 @@ def _column_options(function):
 @click.option("--timezone", "tz", default=None, help="Zone for times without offset (default UTC; forum pages Europe/Paris).")
 @click.option("--source", help="Source name for every record (default: the file's source column or format).")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Rejects file (default: rejects/<file>.rejects.csv).")
-@_column_options
+@column_options("id", "text", "time", "author", "thread", "parent", "source", "url", "lang")
 @quiet_option
 @click.pass_context
 def ingest(ctx, files, fmt, encoding, tz, source, rejects, quiet, **columns):
@@ -45,7 +35,7 @@ def ingest(ctx, files, fmt, encoding, tz, source, rejects, quiet, **columns):
       tracker ingest data/sample/*.jsonl
       tracker ingest export.csv --text-column body --time-column posted --timezone Europe/Paris
     """
-    mapping = {_FIELD_OF.get(k.removesuffix("_column"), k.removesuffix("_column")): v for k, v in columns.items() if v}
+    mapping = column_mapping(columns)
     if tz:
         zone(tz)
     if rejects and len(files) > 1:

@@ -8,22 +8,9 @@ from pathlib import Path
 
 import click
 
-from tracker.cli.common import open_store, quiet_option
+from tracker.cli.common import column_mapping, column_options, open_store, quiet_option
 
 LABEL_COLUMNS = ("id", "text", "lang", "stance", "arguments", "sentiment", "parent", "thread")
-_FIELD_OF = {"parent": "parent_id", "thread": "thread_id"}
-
-
-def _label_column_options(function):
-    for name in reversed(LABEL_COLUMNS):
-        field = _FIELD_OF.get(name, name)
-        function = click.option(f"--{name}-column", f"{name}_column", metavar="NAME",
-                                help=f"Column holding {field} (default: {field}).")(function)
-    return function
-
-
-def _mapping(columns: dict) -> dict[str, str]:
-    return {_FIELD_OF.get(k.removesuffix("_column"), k.removesuffix("_column")): v for k, v in columns.items() if v}
 
 
 @click.command(short_help="Train stance, argument and sentiment models from labeled files.")
@@ -41,7 +28,7 @@ def _mapping(columns: dict) -> dict[str, str]:
 @click.option("--fast", is_flag=True,
               help="Word features only: several times faster to classify, a few points less accurate "
                    "(see docs/benchmarks.md).")
-@_label_column_options
+@column_options(*LABEL_COLUMNS)
 @quiet_option
 @click.pass_context
 def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluate, if_missing, with_reviews, fast,
@@ -68,7 +55,7 @@ def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluat
     paths = list(data_files) or sorted(glob.glob(DEFAULT_DATA_GLOB))
     if not paths:
         raise click.UsageError(f"no labeled data: {DEFAULT_DATA_GLOB} matches nothing; give --data FILE")
-    mapping = _mapping(columns)
+    mapping = column_mapping(columns)
     frame = read_labeled(paths, mapping)
     if with_reviews:
         if target_column:
@@ -111,7 +98,7 @@ def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluat
               help="Labeled CSV/JSONL/Parquet file; repeat for several.")
 @click.option("--model", help="Bundle name or directory (default: the current model).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@_label_column_options
+@column_options(*LABEL_COLUMNS)
 @quiet_option
 def evaluate(data_files, model, as_json, quiet, **columns):
     """Report macro-F1, per-class precision/recall/F1, side F1, confusion matrix and
@@ -126,7 +113,7 @@ def evaluate(data_files, model, as_json, quiet, **columns):
     from tracker.models import load_bundle
 
     predictor, card = load_bundle(model)
-    frame = read_labeled(list(data_files), _mapping(columns))
+    frame = read_labeled(list(data_files), column_mapping(columns))
     report = evaluate_frame(predictor, frame)
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report, card))
 

@@ -22,7 +22,7 @@ from lxml import html as lxml_html
 
 from tracker.errors import IngestError
 from tracker.ingest.base import Draft, Item, ReadOptions, Rejected
-from tracker.ingest.shared import load_json
+from tracker.ingest.shared import drop_element, load_json
 from tracker.text import html_to_text
 from tracker.times import parse_timestamp
 
@@ -120,13 +120,13 @@ def split_cooked(cooked: str, topic_id=None) -> tuple[str, str | None]:
     quoted: list[str] = []
     for aside in root.xpath(".//aside[contains(concat(' ', normalize-space(@class), ' '), ' quote ')]"):
         quoted.append(_quote_label(aside, topic_id))
-        _drop(aside)
+        drop_element(aside)
     for blockquote in root.xpath(".//blockquote"):  # markdown "> " quotes name nobody
         quoted.append("quote")
-        _drop(blockquote)
+        drop_element(blockquote)
     for aside in root.xpath(".//aside[contains(concat(' ', normalize-space(@class), ' '), ' onebox ')]"):
         link = aside.get("data-onebox-src") or ""
-        _drop(aside, replacement=link)
+        drop_element(aside, replacement=link)
     own = html_to_text(lxml_html.tostring(root, encoding="unicode"))
     named = [label for label in quoted if label != "quote"]
     return own, "; ".join(dict.fromkeys(named or quoted)) or None
@@ -140,18 +140,6 @@ def _quote_label(aside, topic_id) -> str:
     if post and other_topic and str(other_topic) != str(topic_id):
         return f"{who} (post {post}, topic {other_topic})"
     return f"{who} (post {post})" if post else who
-
-
-def _drop(element, replacement: str = "") -> None:
-    """Remove `element` but keep its tail text, with `replacement` in its place."""
-    parent = element.getparent()
-    tail = replacement + "\n" + (element.tail or "")
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(element)
 
 
 def forum_host(topic: dict, options: ReadOptions) -> str | None:

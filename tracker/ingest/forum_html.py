@@ -30,6 +30,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from tracker.errors import IngestError
+from tracker.ingest.shared import drop_element
 from tracker.ingest.base import Draft, Item, ReadOptions, Rejected
 from tracker.ingest.dates import parse_forum_date
 from tracker.text import html_to_text
@@ -216,24 +217,24 @@ def _split_post(content, source: str) -> tuple[str, list[tuple[str | None, str |
     if source == "phpbb":
         for block in content.xpath(".//blockquote[not(ancestor::blockquote)]"):
             quotes.append(_phpbb_quote(block))
-            _drop(block)
+            drop_element(block)
         for block in content.xpath(".//div[contains(@class, 'codebox')]"):
-            _drop(block)
+            drop_element(block)
     else:
         outermost = "not(ancestor::div[contains(@class, 'bbcode_container')])"
         for block in content.xpath(f".//div[contains(@class, 'bbcode_container')][{outermost}]"):
             if block.xpath(".//*[contains(@class, 'bbcode_quote')]"):
                 quotes.append(_vb4_quote(block))
-            _drop(block)
+            drop_element(block)
         for header in content.xpath(".//div[contains(@class, 'smallfont')]"):
             block = header.getparent()
             if block is None or block.getparent() is None:
                 continue
             if _QUOTE_HEADER.match(_text(header) or ""):
                 quotes.append(_vb3_quote(block))
-                _drop(block)
+                drop_element(block)
             elif _CODE_HEADER.match(_text(header) or ""):
-                _drop(block)
+                drop_element(block)
     return html_to_text(_inner(content)), quotes
 
 
@@ -353,17 +354,3 @@ def _inner(element) -> str:
 
 def _outer(element) -> str:
     return lxml_html.tostring(element, encoding="unicode") if element is not None else ""
-
-
-def _drop(element) -> None:
-    """Remove `element`, keeping its tail text in place."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = "\n" + (element.tail or "")
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(element)

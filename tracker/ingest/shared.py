@@ -36,3 +36,17 @@ def attribute_quotes(quotes: list[str], parent: dict | None, parent_text: str,
 
 def _squash(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def drop_element(element, replacement: str = "") -> None:
+    """Remove an lxml `element` but keep its tail text, with `replacement` in its place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = replacement + "\n" + (element.tail or "")
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
