@@ -292,16 +292,6 @@ def per_class_f1(frame: pd.DataFrame) -> alt.Chart:
     ).properties(height=alt.Step(14))
 
 
-def probabilities(frame: pd.DataFrame) -> alt.Chart:
-    """One comment's stance probabilities (columns label, probability) as bars."""
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="model probability"),
-        y=alt.Y("label:N", sort="-x", title=None),
-        color=_stance_color(),
-        tooltip=["label", alt.Tooltip("probability:Q", format=".1%")],
-    ).properties(height=28 * max(len(frame), 1))
-
-
 def drift(history: pd.DataFrame, threshold: float = 0.3) -> alt.LayerChart:
     """Drift score per classify run (from tracker.drift.drift_over_time) with the warning threshold."""
     points = alt.Chart(history).mark_line(point=True).encode(

@@ -191,10 +191,10 @@ def review_queue(filters: Filters, n: int) -> pd.DataFrame:
     return _review_queue(path, db_stamp(path), dataclasses.astuple(filters), n)
 
 
-def prediction_probabilities(comment_id: str, model_version: str) -> pd.DataFrame:
-    from tracker.review import prediction_probabilities as probabilities
+def model_prediction(comment_id: str, model_version: str) -> dict | None:
+    from tracker.review import model_prediction as prediction
 
-    return probabilities(open_store(db_path()), comment_id, model_version)
+    return prediction(open_store(db_path()), comment_id, model_version)
 
 
 def save_label(comment_id: str, reviewer: str, stance: str, arguments, sentiment: str, note: str, card) -> int:

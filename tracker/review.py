@@ -361,14 +361,18 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
     return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
 
 
-def prediction_probabilities(store: Store, comment_id: str, model_version: str | None = None) -> pd.DataFrame:
-    """The model's stance probabilities for one comment: columns label, probability (largest first)."""
+def model_prediction(store: Store, comment_id: str, model_version: str | None = None) -> dict | None:
+    """The model's prediction for one comment: stance, stance_confidence, arguments (list),
+    sentiment, and probabilities (DataFrame label, probability, largest first); None if none."""
     from tracker.store import latest_model_version
 
-    row = store.conn.execute("SELECT probabilities FROM predictions WHERE comment_id = ? AND model_version = ?",
-                             (comment_id, model_version or latest_model_version(store))).fetchone()
+    row = store.conn.execute(
+        "SELECT stance, stance_confidence, arguments, sentiment, probabilities FROM predictions "
+        "WHERE comment_id = ? AND model_version = ?", (comment_id, model_version or latest_model_version(store))).fetchone()
     if row is None:
-        return pd.DataFrame(columns=["label", "probability"])
-    probabilities = json.loads(row[0] or "{}")
+        return None
+    stance, confidence, arguments, sentiment, cells = row
+    probabilities = json.loads(cells or "{}")
     frame = pd.DataFrame({"label": list(probabilities), "probability": list(probabilities.values())})
-    return frame.sort_values("probability", ascending=False, ignore_index=True)
+    return {"stance": stance, "stance_confidence": confidence, "arguments": split_arguments(arguments),
+            "sentiment": sentiment, "probabilities": frame.sort_values("probability", ascending=False, ignore_index=True)}

@@ -6,7 +6,7 @@ TRACKER_REVIEW_PASSWORD environment variable); the other pages stay open."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, state
+from dashboard import state
 from tracker.access import password_matches, review_password
 from tracker.errors import TrackerError
 from tracker.review import label_sets
@@ -54,19 +54,25 @@ if item["parent_text"]:
     with st.expander("The comment it replies to"):
         st.text(item["parent_text"])
 
-probabilities = state.prediction_probabilities(item["id"], view.model_version)
-st.caption(f"Model: {item['model_stance']} ({item['model_confidence']:.0%})")
-if not probabilities.empty:
-    st.altair_chart(charts.probabilities(probabilities), width="stretch")
+prediction = state.model_prediction(item["id"], view.model_version) or {}
+st.caption(f"The model says {item['model_stance']} ({item['model_confidence']:.0%} sure); the form starts from its "
+           "prediction.")
+if prediction:
+    st.dataframe(prediction["probabilities"], hide_index=True, key="review_probabilities", column_config={
+        "label": "stance", "probability": st.column_config.ProgressColumn(
+            "model probability", min_value=0.0, max_value=1.0, format="percent")})
 
 allowed = label_sets(view.card)
+model_tags = [t for t in prediction.get("arguments", []) if t in allowed["arguments"]]
+model_sentiment = prediction.get("sentiment")
 with st.form("review_form", clear_on_submit=True, enter_to_submit=True):
-    stance = st.radio("Stance", allowed["stance"], horizontal=True, key="review_stance",
-                      index=list(allowed["stance"]).index(item["model_stance"]) if item["model_stance"] in allowed["stance"] else 0)
+    stances, sentiments = list(allowed["stance"]), list(allowed["sentiment"])
+    stance = st.radio("Stance", stances, horizontal=True, key="review_stance",
+                      index=stances.index(item["model_stance"]) if item["model_stance"] in stances else 0)
     tags = st.pills("Arguments", allowed["arguments"], selection_mode="multi", key="review_arguments",
-                    default=[t for t in str(item["arguments"] or "").split(";") if t in allowed["arguments"]])
-    sentiment = st.radio("Sentiment", allowed["sentiment"], horizontal=True, key="review_sentiment",
-                         index=list(allowed["sentiment"]).index(item["sentiment"]) if item["sentiment"] in allowed["sentiment"] else 0)
+                    default=model_tags)
+    sentiment = st.radio("Sentiment", sentiments, horizontal=True, key="review_sentiment",
+                         index=sentiments.index(model_sentiment) if model_sentiment in sentiments else 0)
     note = st.text_input("Note (why, for a hard case)", key="review_note")
     save, skip = st.columns(2)
     saved = save.form_submit_button("Save label", type="primary", width="stretch")

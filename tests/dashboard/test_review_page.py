@@ -28,6 +28,8 @@ def test_review_page_shows_the_most_uncertain_comment_and_saves_a_label(monkeypa
         from tracker.review import review_queue
 
         first = review_queue(store, 50, Filters())["id"].iloc[0]
+        model = store.conn.execute("SELECT stance, sentiment FROM predictions WHERE comment_id = ?", (first,)).fetchone()
+    assert (at.radio(key="review_stance").value, at.radio(key="review_sentiment").value) == tuple(model)
     at.text_input(key="reviewer").input("ana")
     at.radio(key="review_stance").set_value("pro_closed")
     at.radio(key="review_sentiment").set_value("negative")
