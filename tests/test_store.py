@@ -79,3 +79,21 @@ def test_a_file_that_is_not_a_database_is_refused_with_its_path(tmp_path):
 def test_readonly_store_on_a_missing_file_says_to_ingest_first(tmp_path):
     with pytest.raises(StoreError, match="tracker ingest"):
         Store(tmp_path / "missing.db", readonly=True)
+
+
+def test_a_database_of_an_earlier_schema_is_migrated_with_its_data(tmp_path):
+    from tracker.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO comments (id, source, created_at, lang, text, raw_text, content_hash, ingested_at) "
+                 "VALUES ('csv:t:1', 'csv', 0, 'en', 'kept', 'kept', 'h', 0)")
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION > 1
+        assert store.get_comment("csv:t:1").text == "kept"
+        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"hourly_stats", "hourly_stats_state"} <= tables
