@@ -71,7 +71,7 @@ def _predict_chunks(predictor, chunks, jobs: int):
 
 
 def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_rows: int = CHUNK_ROWS,
-                   progress: bool = False, limit: int | None = None) -> dict:
+                   progress: bool = False) -> dict:
     """Predict every comment that has no prediction from this model version yet.
 
     Each chunk is committed on its own, so a killed run resumes where it stopped and never
@@ -80,9 +80,8 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
     version = card["version"]
     pending_sql = ("FROM comments c LEFT JOIN predictions p ON p.comment_id = c.id AND p.model_version = ? "
                    "LEFT JOIN comments parent ON parent.id = c.parent_id WHERE p.comment_id IS NULL")
-    total = store.conn.execute(f"SELECT count(*) {pending_sql}", (version,)).fetchone()[0]
-    if limit is not None:
-        total = min(total, limit)
+    total = store.conn.execute("SELECT count(*) FROM comments c LEFT JOIN predictions p ON p.comment_id = c.id "
+                               "AND p.model_version = ? WHERE p.comment_id IS NULL", (version,)).fetchone()[0]
     run_id = store.start_run("classify", params={"jobs": jobs}, model_version=version)
     bar = progress_bar(total=total, desc="classify", unit="comment", enabled=progress)
     done, sample = 0, DriftSample()
@@ -119,22 +118,24 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
 
 
 def _write_predictions(store: Store, ids: list[str], predicted: pd.DataFrame, version: str) -> None:
-    probability_columns = [c for c in predicted.columns if c.startswith("p_")]
-    now = int(time.time())
-    rows = []
-    for i, comment_id in enumerate(ids):
-        record = predicted.iloc[i]
-        probabilities = {c[2:]: float(record[c]) for c in probability_columns}
-        rows.append((comment_id, version, record.get("stance"), float(record.get("stance_confidence", np.nan)),
-                     json.dumps(probabilities), record.get("arguments", ""), record.get("sentiment"),
-                     float(record["sentiment_score"]) if "sentiment_score" in record else None, now))
+    labels = [c[2:] for c in predicted.columns if c.startswith("p_")]
+    probabilities = predicted[[f"p_{label}" for label in labels]].to_numpy(dtype=float)
+    n = len(ids)
+
+    def column(name, default=None):
+        return predicted[name].tolist() if name in predicted else [default] * n
+
+    scores = [None if v is None else float(v) for v in column("sentiment_score")]
+    rows = zip(ids, [version] * n, column("stance"), [float(v) for v in column("stance_confidence", np.nan)],
+               [json.dumps(dict(zip(labels, map(float, row)))) for row in probabilities], column("arguments", ""),
+               column("sentiment"), scores, [int(time.time())] * n)
     with store.transaction() as conn:
         conn.executemany(
             "INSERT OR IGNORE INTO predictions (comment_id, model_version, stance, stance_confidence, probabilities, "
             "arguments, sentiment, sentiment_score, predicted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _read_chunks(path: Path, text_column: str, chunk_rows: int):
+def _read_chunks(path: Path, chunk_rows: int):
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -164,7 +165,7 @@ def classify_file(predictor, source: str | Path, out: str | Path, text_column: s
         raise InputError(f"{source}: no such file; check the path")
 
     def frames():
-        for chunk in _read_chunks(source, text_column, chunk_rows):
+        for chunk in _read_chunks(source, chunk_rows):
             if text_column not in chunk:
                 raise InputError(f"{source}: column '{text_column}' not found (columns: "
                                  f"{', '.join(map(str, chunk.columns[:12]))}); use --text-column to name it")

@@ -3,9 +3,10 @@
 Counting a classifier's labels gives biased shares whenever the mix of comments differs from
 the training data (a model that confuses neutral with pro_closed inflates pro_closed when
 neutral comments flood in). Adjusted classify-and-count (ACC; Forman 2008) inverts the
-misclassification matrix estimated in cross-validation; probabilistic ACC (PACC; Bella et al.
-2010) does the same with mean probabilities. The interval is a parametric bootstrap over both
-the comments counted (multinomial) and the cross-validated matrix (Dirichlet per true class).
+misclassification matrix estimated in cross-validation. It needs only the counts of each
+predicted label, which the store aggregates in SQL. The interval is a parametric bootstrap
+over both the comments counted (multinomial) and the cross-validated matrix (Dirichlet per
+true class).
 """
 
 from __future__ import annotations
@@ -35,41 +36,27 @@ def solve_shares(matrix: np.ndarray, observed: np.ndarray) -> np.ndarray:
     return shares / total if total > 0 else np.full(k, 1.0 / k)
 
 
-def adjusted_shares(counts, confusion, labels, method: str = "acc", mean_probabilities=None,
-                    probability_matrix=None, draws: int = DRAWS, seed: int = 0) -> pd.DataFrame:
+def adjusted_shares(counts, confusion, labels, draws: int = DRAWS, seed: int = 0) -> pd.DataFrame:
     """Corrected share of each label with a 95% interval.
 
     `counts`: predicted-label counts (aligned with `labels`); `confusion`: the model's
     cross-validated confusion matrix (rows true, columns predicted, in `labels` order).
-    With method "pacc", `mean_probabilities` (the mean predicted probability of each label
-    over the comments) and `probability_matrix` (rows true class, columns mean probability in
-    cross-validation) are used instead of counts and confusion.
 
     Returns columns: label, raw_share, share, low, high, n.
     """
     counts = np.asarray(counts, float)
     n = counts.sum()
-    k = len(labels)
     if n == 0:
         return pd.DataFrame({"label": labels, "raw_share": np.nan, "share": np.nan, "low": np.nan,
                              "high": np.nan, "n": 0})
     confusion = np.asarray(confusion, float)
     raw = counts / n
-    if method == "pacc":
-        observed = np.asarray(mean_probabilities, float)
-        matrix = np.asarray(probability_matrix, float).T
-    else:
-        observed, matrix = raw, misclassification_matrix(confusion)
-    point = solve_shares(matrix, observed)
+    point = solve_shares(misclassification_matrix(confusion), raw)
     rng = np.random.default_rng(seed)
-    samples = np.empty((draws, k))
+    samples = np.empty((draws, len(labels)))
     for d in range(draws):
-        drawn_matrix = np.vstack([rng.dirichlet(row + 0.5) for row in confusion]).T if method == "acc" else matrix
-        drawn_observed = rng.multinomial(int(n), raw) / n if method == "acc" else observed
-        if method == "pacc":
-            noise = rng.normal(0, np.sqrt(np.maximum(observed * (1 - observed), 1e-9) / n))
-            drawn_observed = np.clip(observed + noise, 0, None)
-        samples[d] = solve_shares(drawn_matrix, drawn_observed)
+        drawn_matrix = np.vstack([rng.dirichlet(row + 0.5) for row in confusion]).T
+        samples[d] = solve_shares(drawn_matrix, rng.multinomial(int(n), raw) / n)
     low, high = np.percentile(samples, [2.5, 97.5], axis=0)
     return pd.DataFrame({"label": list(labels), "raw_share": raw, "share": point, "low": low, "high": high,
                          "n": int(n)})

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 
 import numpy as np
 import pandas as pd
 
 from tracker import aggregates
 from tracker.prevalence import adjusted_shares
-from tracker.schema import SIDE_STANCES, STANCES, split_arguments
+from tracker.schema import STANCES, split_arguments
 from tracker.store import LATEST_LABEL_JOIN, Store, latest_model_version
+from tracker.times import zone
 
-GRAINS = {"day": "D", "week": "W-MON", "month": "MS"}
+# time grain -> pandas period frequency (weeks run Monday to Sunday)
+GRAINS = {"day": "D", "week": "W-SUN", "month": "M"}
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,22 @@ class Filters:
     tz: str = "UTC"
     model_version: str | None = None
 
+    def bounds(self) -> tuple[int | None, int | None]:
+        """[start, end) in epoch seconds: the selected days in the display time zone."""
+        zone_info = zone(self.tz)
+        start = int(datetime.combine(self.start, time.min, zone_info).timestamp()) if self.start else None
+        end = int(datetime.combine(self.end, time.max, zone_info).timestamp()) + 1 if self.end else None
+        return start, end
+
     def where(self) -> tuple[str, list]:
         clauses, params = ["1 = 1"], []
-        zone = _zone(self.tz)
-        if self.start:
+        start, end = self.bounds()
+        if start is not None:
             clauses.append("c.created_at >= ?")
-            params.append(int(datetime.combine(self.start, time.min, zone).timestamp()))
-        if self.end:
+            params.append(start)
+        if end is not None:
             clauses.append("c.created_at < ?")
-            params.append(int(datetime.combine(self.end, time.max, zone).timestamp()) + 1)
+            params.append(end)
         for column, values in (("c.source", self.sources), ("c.thread_id", self.threads), ("c.lang", self.langs)):
             if values:
                 clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
@@ -53,12 +62,6 @@ class Filters:
             clauses.append("(h.stance IS NOT NULL OR p.stance_confidence >= ?)")
             params.append(self.min_confidence)
         return " AND ".join(clauses), params
-
-
-def _zone(name: str):
-    from tracker.times import zone
-
-    return zone(name)
 
 
 def query_labeled(store: Store, select: str, filters: Filters, tail: str = "", params=()) -> pd.DataFrame:
@@ -120,10 +123,7 @@ def _stored_hourly(store: Store, filters: Filters) -> pd.DataFrame | None:
     version = filters.model_version or latest_model_version(store)
     if version is None or filters.threads or filters.min_confidence > 0:
         return None
-    _, params = Filters(start=filters.start, end=filters.end, tz=filters.tz).where()
-    bounds = iter(params)
-    start = next(bounds) if filters.start else None
-    end = next(bounds) if filters.end else None
+    start, end = filters.bounds()
     if any(b is not None and b % 3600 for b in (start, end)) or not aggregates.is_fresh(store, version):
         return None
     return aggregates.read_hourly(store, version, start, end, filters.sources, filters.langs)
@@ -137,7 +137,7 @@ def hourly_counts(store: Store, filters: Filters) -> pd.DataFrame:
 
 def period_start(moments: pd.Series, grain: str, tz: str) -> pd.Series:
     local = moments.dt.tz_convert(tz).dt.tz_localize(None)
-    return local.dt.to_period(GRAINS[grain][0] if grain != "week" else "W-SUN").dt.start_time
+    return local.dt.to_period(GRAINS[grain]).dt.start_time
 
 
 def volume_over_time(store: Store, filters: Filters, grain: str = "week", by: str = "source") -> pd.DataFrame:
@@ -218,7 +218,3 @@ def argument_stance_matrix(store: Store, filters: Filters) -> pd.DataFrame:
     totals = hourly_counts(store, filters).groupby("stance")["n"].sum()
     matrix["share_of_stance"] = matrix["n"] / matrix["stance"].map(totals)
     return matrix
-
-
-def side_stances(labels) -> tuple[str, ...]:
-    return tuple(label for label in SIDE_STANCES if label in labels)

@@ -10,7 +10,6 @@ import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from tracker.errors import IngestError
 from tracker.ingest.base import Draft, ReadOptions, Rejected
@@ -182,7 +181,3 @@ def _store_chunk(store: Store, chunk: list[tuple[str, Comment]], run_id: int, su
 
 def _duplicate(where: str, comment: Comment, first: str) -> Rejected:
     return Rejected(where, f"duplicate id with different content (first seen at {first})", comment.id, comment.raw_text)
-
-
-def ingest_files(store: Store, paths: Iterable[str | Path], **kwargs) -> list[IngestSummary]:
-    return [ingest_file(store, path, **kwargs) for path in paths]
