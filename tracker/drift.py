@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from tracker.features import fold
+from tracker.features import fold_texts, own_word_vectorizer
 from tracker.schema import LANGS
 from tracker.store import Store, from_epoch
 
@@ -68,20 +68,18 @@ def word_vocabulary(predictor) -> tuple[set[str], object] | None:
     """Single words known to the model's word vectorizer(s), and one vectorizer to tokenize with."""
     words, vectorizer = set(), None
     for part in _predictors(predictor):
-        steps = dict(getattr(part.features, "transformer_list", []))
-        pipeline = steps.get("words")
-        last = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else None
-        if last is None or not hasattr(last, "vocabulary_"):
+        last = own_word_vectorizer(part.features)
+        if last is None:
             continue
         vectorizer = vectorizer or last
         words.update(term for term in last.vocabulary_ if " " not in term)
     return (words, vectorizer) if vectorizer is not None else None
 
 
-def _function_words(preprocess) -> frozenset[str]:
+def _function_words() -> frozenset[str]:
     from tracker.text import stop_words
 
-    return frozenset(preprocess(word) for lang in LANGS for word in stop_words(lang))
+    return frozenset(fold_texts([word for lang in LANGS for word in stop_words(lang)]))
 
 
 def unseen_word_share(texts, predictor) -> float:
@@ -90,11 +88,10 @@ def unseen_word_share(texts, predictor) -> float:
     if known is None:
         return float("nan")
     words, vectorizer = known
-    preprocess, tokenize = fold, vectorizer.build_tokenizer()  # the folding the features apply
-    function_words = _function_words(preprocess)
+    tokenize, function_words = vectorizer.build_tokenizer(), _function_words()
     seen = total = 0
-    for text in texts:
-        tokens = [t for t in tokenize(preprocess(str(text)))
+    for text in fold_texts([str(text) for text in texts]):  # the folding the features apply
+        tokens = [t for t in tokenize(text)
                   if _LETTER.search(t) and not t.startswith("_") and t not in function_words]
         total += len(tokens)
         seen += sum(t in words for t in tokens)

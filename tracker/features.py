@@ -6,45 +6,40 @@ Input to every transformer here is a DataFrame with columns `text` (the author's
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from tracker.tfidf import ArrowTfidfVectorizer
+
 TEXT, PARENT, LANG = "text", "parent_text", "lang"
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# URLs, then digit runs longer than two characters ("2025", "1,5", the "671" of "671B"; "R1" and
+# "V3" stay), in RE2 syntax for pyarrow
+_URL = r"https?://\S+|www\.\S+"
+_LONG_NUMBER = r"[0-9]{3,}(?:[.,][0-9]+)*|[0-9]+(?:[.,][0-9]+)+"
 
 
-def _accent_table() -> dict[int, str]:
-    """Latin letters with diacritics mapped to their base letters ("é" -> "e"), for str.translate."""
-    table = {}
-    for code in range(0xC0, 0x250):
-        base = "".join(ch for ch in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(ch))
-        if base != chr(code) and base.isascii():
-            table[code] = base
-    table[ord("’")] = "'"
-    return table
-
-
-_ACCENTS = _accent_table()
-
-
-def _number(match: re.Match) -> str:
-    return " _num_ " if len(match.group()) > 2 else match.group()
+def fold_texts(texts: list[str]) -> list[str]:
+    """Accents removed (compatibility forms too: "ﬁ", no-break spaces), lowercased, URLs and
+    numbers abstracted: French comments are written with and without accents ("modele",
+    "modèle") and the words should meet. Runs in Arrow kernels over the whole batch."""
+    batch = pc.utf8_normalize(pa.array(texts, type=pa.large_string()), "NFKD")
+    # combining accents, but not U+0338, which makes "≠" of "="
+    batch = pc.utf8_lower(pc.replace_substring_regex(batch, r"[\x{300}-\x{337}\x{339}-\x{36f}]+", ""))
+    batch = pc.replace_substring(batch, "’", "'")
+    batch = pc.replace_substring_regex(pc.replace_substring_regex(batch, _URL, " _url_ "), _LONG_NUMBER, " _num_ ")
+    return batch.to_pylist()
 
 
 def fold(text: str) -> str:
-    """Lowercase, accents removed, URLs and numbers abstracted: French comments are written
-    with and without accents ("modele", "modèle") and the words should meet."""
-    text = _URL.sub(" _url_ ", str(text).lower().translate(_ACCENTS))
-    return _NUMBER.sub(_number, text)
+    """`fold_texts` for one text."""
+    return fold_texts([str(text)])[0]
 
 
 def _column(frame, name: str) -> list[str]:
@@ -55,21 +50,21 @@ def _column(frame, name: str) -> list[str]:
 
 def own_text(frame) -> list[str]:
     """The comment's own words, folded once for every vectorizer that reads them."""
-    return [fold(text) for text in _column(frame, TEXT)]
+    return fold_texts(_column(frame, TEXT))
 
 
 def parent_text(frame) -> list[str]:
-    return [fold(text) for text in _column(frame, PARENT)]
+    return fold_texts(_column(frame, PARENT))
 
 
 def word_vectorizer(min_df: int = 2) -> TfidfVectorizer:
-    return TfidfVectorizer(lowercase=False, token_pattern=r"(?u)\b\w[\w'-]*\w\b|\b\w\b|[!?]",
+    return ArrowTfidfVectorizer(lowercase=False, token_pattern=r"(?u)\w[\w'-]*\w|\w|[!?]",
                            ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=200_000,
                            dtype=np.float32)
 
 
 def char_vectorizer(min_df: int = 2) -> TfidfVectorizer:
-    return TfidfVectorizer(lowercase=False, analyzer="char_wb", ngram_range=(3, 5), min_df=min_df,
+    return ArrowTfidfVectorizer(lowercase=False, analyzer="char_wb", ngram_range=(3, 5), min_df=min_df,
                            sublinear_tf=True, max_features=300_000, dtype=np.float32)
 
 
@@ -103,14 +98,22 @@ class LexiconSentiment(TransformerMixin, BaseEstimator):
 
 
 def text_features(char: bool = True, context_weight: float = 0.0, lexicon: bool = False, min_df: int = 2):
-    """Features of a comment: word (and char) TF-IDF of its own words; with `context_weight`,
-    word TF-IDF of its parent scaled by that weight; with `lexicon`, VADER scores."""
-    parts = [("words", make_pipeline(FunctionTransformer(own_text), word_vectorizer(min_df)))]
-    if char:
-        parts.append(("chars", make_pipeline(FunctionTransformer(own_text), char_vectorizer(min_df))))
+    """Features of a comment: word (and char) TF-IDF of its own words, folded once for both;
+    with `context_weight`, word TF-IDF of its parent scaled by that weight; with `lexicon`,
+    VADER scores."""
+    own = [("words", word_vectorizer(min_df))] + ([("chars", char_vectorizer(min_df))] if char else [])
+    parts = [("own", make_pipeline(FunctionTransformer(own_text), FeatureUnion(own)))]
     if context_weight:
         parts.append(("parent", make_pipeline(FunctionTransformer(parent_text), word_vectorizer(min_df))))
     if lexicon:
         parts.append(("lexicon", LexiconSentiment()))
     weights = {"parent": context_weight} if context_weight else None
     return FeatureUnion(parts, transformer_weights=weights)
+
+
+def own_word_vectorizer(features) -> TfidfVectorizer | None:
+    """The fitted word vectorizer of a comment's own words in a `text_features` union."""
+    own = dict(getattr(features, "transformer_list", [])).get("own")
+    union = own.steps[-1][1] if hasattr(own, "steps") else None
+    words = dict(getattr(union, "transformer_list", [])).get("words")
+    return words if hasattr(words, "vocabulary_") else None

@@ -23,10 +23,16 @@ class ArgumentHead:
     thresholds: list[float]
 
     def probabilities(self, features) -> np.ndarray:
+        """Each tag's probability: the logistic of its classifier's score, all tags' scores
+        computed in one pass over the features (what `predict_proba` gives one at a time)."""
+        from scipy.special import expit
+
         out = np.zeros((features.shape[0], len(self.tags)), dtype=np.float32)
-        for j, classifier in enumerate(self.classifiers):
-            if classifier is not None:
-                out[:, j] = classifier.predict_proba(features)[:, 1]
+        present = [j for j, classifier in enumerate(self.classifiers) if classifier is not None]
+        if present:
+            weights = np.column_stack([self.classifiers[j].coef_.ravel() for j in present])
+            bias = np.array([self.classifiers[j].intercept_[0] for j in present])
+            out[:, present] = expit(np.asarray(features @ weights) + bias)
         return out
 
     def decide(self, probabilities: np.ndarray) -> list[str]:

@@ -177,15 +177,24 @@ def _detector():
 
 _ISO = {"ENGLISH": "en", "FRENCH": "fr"}
 # Words that settle the question in a comment mixing French with English jargon
-# ("C'est open weights, pas open source"): French function words, elisions, accents.
-_FRENCH_WORDS = frozenset(
-    "c' d' j' l' m' n' s' t' qu' c'est est pas les des une du au aux et ou je tu nous vous ils elles sur dans avec "
-    "pour par mais donc leur leurs ce cette ces qui que quoi moins tres très rien tout merci oui non jamais".split())
-_ENGLISH_WORDS = frozenset(
-    "the is are was were and of to it's its this that with for not you they we i i'm don't can't just what which "
-    "have has been will would in at be my your our their if so but how why when who there does did got".split())
-_WORDS = re.compile(r"[^\W\d_]+(?:'(?:s|t|m|re|ve|ll|d)\b|')?")
-_ACCENTS = frozenset("éèêàçùûôœ")
+# ("C'est open weights, pas open source"): French function words, elisions, accents. Each
+# list is one RE2 pattern that pyarrow runs over a whole batch of comments: a word counts
+# when no letter touches it (nor an apostrophe after it: "the'" is not "the").
+_FRENCH_WORDS = ("est pas les des une du au aux et ou je tu nous vous ils elles sur dans avec pour par mais donc "
+                 "leur leurs ce cette ces qui que quoi moins tres très rien tout merci oui non jamais").split()
+_ENGLISH_WORDS = ("the is are was were and of to its this that with for not you they we i have has been will "
+                  "would in at be my your our their if so but how why when who there does did got just what "
+                  "which").split()
+_ENGLISH_CONTRACTIONS = ("it's", "i'm", "don't", "can't")
+
+
+def _words_pattern(words) -> str:
+    return r"(?:^|[^\p{L}])(?:" + "|".join(words) + r")(?:$|[^\p{L}'’])"
+
+
+_FRENCH = _words_pattern(_FRENCH_WORDS) + r"|(?:^|[^\p{L}])(?:c|d|j|l|m|n|s|t|qu)['’]|[éèêàçùûôœ]"
+_ENGLISH = (_words_pattern(_ENGLISH_WORDS) + r"|(?:^|[^\p{L}])(?:"
+            + "|".join(w.replace("'", "['’]") for w in _ENGLISH_CONTRACTIONS) + r")(?:$|[^\p{L}\p{N}_])")
 _ENOUGH_LETTERS = re.compile(r"(?:[^\W\d_][^a-zA-Z\u00C0-\u024F]*){3}")
 
 
@@ -193,38 +202,35 @@ def _has_letters(text: str) -> bool:
     return bool(text) and _ENOUGH_LETTERS.search(text) is not None
 
 
-def _by_markers(text: str) -> str | None:
-    """`fr` or `en` when the function words leave no doubt, else None."""
-    lowered = text.lower()
-    words = set(_WORDS.findall(lowered))
-    french = len(words & _FRENCH_WORDS) + (1 if not _ACCENTS.isdisjoint(lowered) else 0)
-    english = len(words & _ENGLISH_WORDS)
-    if french and not english:
-        return "fr"
-    if english and not french:
-        return "en"
-    return None
+def _by_markers(texts: list[str]) -> list[str | None]:
+    """`fr` or `en` for each text whose function words leave no doubt, else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-
-def detect_language(text: str) -> str:
-    """`en`, `fr`, or `other` for text with almost no letters ("+1", "lol", a bare link)."""
-    return detect_languages([text])[0]
+    batch = pa.array(texts, type=pa.large_string())
+    french = pc.match_substring_regex(batch, _FRENCH, ignore_case=True).to_numpy(zero_copy_only=False)
+    english = pc.match_substring_regex(batch, _ENGLISH, ignore_case=True).to_numpy(zero_copy_only=False)
+    return ["fr" if f and not e else "en" if e and not f else None for f, e in zip(french, english)]
 
 
 def detect_languages(texts: list[str]) -> list[str]:
     """Language of many texts: function words decide the clear cases, lingua (both cores) the rest."""
     results = [OTHER_LANG] * len(texts)
-    undecided = []
-    for i, text in enumerate(texts):
-        if _has_letters(text):
-            results[i] = _by_markers(text) or ""
-            if not results[i]:
-                undecided.append(i)
+    with_letters = [i for i, text in enumerate(texts) if _has_letters(text)]
+    marked = _by_markers([texts[i] for i in with_letters]) if with_letters else []
+    undecided = [i for i, language in zip(with_letters, marked) if language is None]
+    for i, language in zip(with_letters, marked):
+        results[i] = language or OTHER_LANG
     if undecided:
         found = _detector().detect_languages_in_parallel_of([texts[i] for i in undecided])
         for i, language in zip(undecided, found):
             results[i] = _ISO[language.name] if language is not None else OTHER_LANG
     return results
+
+
+def detect_language(text: str) -> str:
+    """`en`, `fr`, or `other` for text with almost no letters ("+1", "lol", a bare link)."""
+    return detect_languages([text])[0]
 
 
 # --- tokens -----------------------------------------------------------------------------

@@ -87,3 +87,15 @@ def test_classify_file_keeps_input_columns_and_adds_predictions(tmp_path, bundle
     assert result["post"].tolist() == [str(i) for i in range(12)]
     assert (result["stance"] == "gold").all()
     assert set(result["lang"]) <= {"en", "fr", "other"}
+
+
+def test_argument_probabilities_in_one_pass_equal_each_classifiers_own(bundle):
+    import numpy as np
+
+    predictor, _ = load_bundle(bundle)
+    frame = pd.DataFrame({"text": TEXTS, "parent_text": "", "lang": ["en", "fr", "en", "en", "fr", "en"]})
+    features = predictor.features.transform(frame)
+    head = predictor.arguments
+    expected = np.column_stack([c.predict_proba(features)[:, 1] if c is not None else np.zeros(len(frame))
+                                for c in head.classifiers])
+    assert np.allclose(head.probabilities(features), expected, atol=1e-6)

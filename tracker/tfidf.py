@@ -1,0 +1,183 @@
+"""A TfidfVectorizer whose `transform` counts terms with Arrow kernels instead of Python loops.
+
+scikit-learn's analyzers build every n-gram as a Python string and look it up in a dict one
+at a time: about 15,000 comments/s for word 1-2-grams and 2,000-4,600/s for char_wb 3-5-grams
+on one core, which is most of the time a batch classification spends. Here Python only splits
+each comment into words (`re.findall` or `str.split`, both in C); the n-grams are built and
+looked up in the vocabulary by pyarrow over the whole batch, and char n-grams are built once
+per distinct word of the batch, not once per occurrence. The matrix is the one scikit-learn
+computes (tests/models/test_tfidf.py compares them); fitting is scikit-learn's own.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+
+class ArrowTfidfVectorizer(TfidfVectorizer):
+    """TfidfVectorizer with the same parameters and the same output, faster to transform.
+
+    Configurations the Arrow path does not cover (a callable analyzer, a custom tokenizer or
+    preprocessor, stop words, `char` n-grams) fall back to scikit-learn's transform.
+    """
+
+    def transform(self, raw_documents):
+        if not self._arrow_ready():
+            return super().transform(raw_documents)
+        if isinstance(raw_documents, str):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        self._check_vocabulary()
+        docs = list(raw_documents)
+        if self.lowercase or self.strip_accents or not all(isinstance(doc, str) for doc in docs):
+            decode, preprocess = self.decode, self.build_preprocessor()
+            docs = [preprocess(decode(doc)) for doc in docs]
+        counts = self._char_wb_counts(docs) if self.analyzer == "char_wb" else self._word_counts(docs)
+        if self.binary:
+            counts.data.fill(1)
+        return self._tfidf.transform(counts, copy=False)
+
+    def _arrow_ready(self) -> bool:
+        return (self.analyzer in ("word", "char_wb") and self.tokenizer is None and self.preprocessor is None
+                and self.stop_words is None and self.input == "content")
+
+    def _terms(self) -> pa.Array:
+        """The vocabulary as an Arrow array whose position i holds the term of column i."""
+        if getattr(self, "_arrow_terms", None) is None or len(self._arrow_terms) != len(self.vocabulary_):
+            terms = np.empty(len(self.vocabulary_), dtype=object)
+            terms[list(self.vocabulary_.values())] = list(self.vocabulary_.keys())
+            self._arrow_terms = pa.array(terms, type=pa.large_string())
+        return self._arrow_terms
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_arrow_terms", None)  # rebuilt on first use; keeps bundles small and plain
+        return state
+
+    def _columns(self, terms: pa.Array) -> np.ndarray:
+        """Vocabulary column of each term, -1 when the term is not in the vocabulary."""
+        return pc.index_in(terms, value_set=self._terms()).fill_null(-1).to_numpy(zero_copy_only=False)
+
+    def _matrix(self, rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sparse.csr_matrix:
+        known = columns >= 0
+        # built from coordinates, so repeated (row, column) pairs are summed into counts
+        return sparse.csr_matrix((np.ones(known.sum(), dtype=self.dtype), (rows[known], columns[known])),
+                                 shape=(n_rows, len(self.vocabulary_)), dtype=self.dtype)
+
+    def _tokens(self, docs: list[str]) -> tuple[pa.Array, np.ndarray]:
+        """Every token of the batch and the comment it comes from."""
+        arrow_tokenizer = _ARROW_TOKENIZERS.get(self.token_pattern)
+        if arrow_tokenizer is not None:
+            # These patterns never match whitespace, so a comment's tokens are the tokens of its
+            # space-separated words, in order: each distinct word of the batch is cut once.
+            words, doc_of = _words_between_spaces(pa.array(docs, type=pa.large_string()))
+            encoded = words.dictionary_encode()
+            pieces, piece_word = arrow_tokenizer(encoded.dictionary)
+            per_word = np.bincount(piece_word, minlength=len(encoded.dictionary))
+            first = np.cumsum(per_word) - per_word
+            occurrences = encoded.indices.to_numpy(zero_copy_only=False)
+            lengths = per_word[occurrences]
+            ends = np.cumsum(lengths)
+            positions = np.repeat(first[occurrences] - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
+            return pieces.take(positions), np.repeat(doc_of, lengths)
+        tokenize = self.build_tokenizer()
+        tokenized = [tokenize(doc) for doc in docs]
+        return (pa.array(list(chain.from_iterable(tokenized)), type=pa.large_string()),
+                np.repeat(np.arange(len(docs)), [len(t) for t in tokenized]))
+
+    def _word_counts(self, docs: list[str]) -> sparse.csr_matrix:
+        tokens, doc_of = self._tokens(docs)
+        encoded = tokens.dictionary_encode()
+        tokens, n_tokens = encoded.indices.to_numpy(zero_copy_only=False), len(encoded)
+        low, high = self.ngram_range
+        rows, columns = [], []
+        for n in range(low, min(high, n_tokens) + 1):
+            # an n-gram starts at token i when tokens i .. i+n-1 belong to one comment
+            starts = np.flatnonzero(doc_of[: n_tokens - n + 1] == doc_of[n - 1:])
+            if n == 1:  # each distinct word is looked up once
+                columns.append(self._columns(encoded.dictionary)[tokens])
+            else:
+                words = [encoded.dictionary.take(tokens[starts + k]) for k in range(n)]
+                columns.append(self._columns(pc.binary_join_element_wise(*words, pa.scalar(" ", pa.large_string()))))
+            rows.append(doc_of[starts])
+        if not rows:
+            return self._matrix(np.zeros(0, dtype=int), np.zeros(0, dtype=int), len(docs))
+        return self._matrix(np.concatenate(rows), np.concatenate(columns), len(docs))
+
+    def _char_wb_counts(self, docs: list[str]) -> sparse.csr_matrix:
+        """Comment x word counts times word x n-gram counts, so each distinct word of the batch
+        is cut into n-grams once."""
+        words, doc_of = _words_between_spaces(pa.array(docs, type=pa.large_string()))
+        encoded = words.dictionary_encode()
+        word_index = encoded.indices.to_numpy(zero_copy_only=False)
+        n_words = len(encoded.dictionary)
+        words_in_docs = sparse.csr_matrix((np.ones(len(word_index), dtype=self.dtype), (doc_of, word_index)),
+                                          shape=(len(docs), n_words), dtype=self.dtype)
+        grams_in_words = self._word_grams(encoded.dictionary)
+        return (words_in_docs @ grams_in_words).tocsr()  # no duplicates; indices left unsorted
+
+    def _word_grams(self, words: pa.Array) -> sparse.csr_matrix:
+        """Counts of each char n-gram of " word " (scikit-learn's char_wb rule: every n-gram
+        of each length up to the padded word's length; a padded word shorter than the
+        smallest n counts once, whole)."""
+        space, empty = pa.scalar(" ", pa.large_string()), pa.scalar("", pa.large_string())
+        padded = pc.binary_join_element_wise(space, words, space, empty)
+        lengths = pc.utf8_length(padded).to_numpy(zero_copy_only=False)
+        order = np.argsort(-lengths, kind="stable")
+        padded, lengths = padded.take(order), lengths[order]
+        low, high = self.ngram_range
+        rows, grams = [], []
+        for n in range(low, high + 1):
+            for start in range(0, int(lengths.max(initial=0)) - n + 1):
+                count = int(np.searchsorted(-lengths, -(start + n), side="right"))  # words with length >= start + n
+                grams.append(pc.utf8_slice_codeunits(padded.slice(0, count), start, start + n))
+                rows.append(order[:count])
+        short = np.flatnonzero(lengths < low)
+        grams.append(padded.take(short))
+        rows.append(order[short])
+        columns = self._columns(pa.concat_arrays(grams))
+        return self._matrix(np.concatenate(rows), columns, len(words))
+
+
+# Token patterns with an Arrow equivalent. Python's `\w` is a letter, digit or underscore of
+# Unicode; RE2's classes below say the same (the two Unicode tables could differ only on
+# characters no comment uses, such as numerals among symbols).
+_WORD_CHAR = r"\p{L}\p{N}_"
+
+
+def _pieces(batch: pa.Array, separator: str) -> tuple[pa.Array, np.ndarray]:
+    pieces = pc.split_pattern_regex(batch, separator)
+    return pc.list_flatten(pieces), pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False)
+
+
+def _words_between_spaces(batch: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """`str.split()`: Arrow's whitespace is Python's (`str.isspace`), checked on every code point."""
+    split = pc.utf8_split_whitespace(batch)
+    words, doc_of = pc.list_flatten(split), pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
+    keep = pc.not_equal(words, "").to_numpy(zero_copy_only=False)
+    return words.filter(keep), doc_of[keep]
+
+
+def _runs_with_inner_marks(batch: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    r"""`\w[\w'-]*\w|\w|[!?]`: a run of word characters, apostrophes and hyphens without its
+    leading and trailing apostrophes and hyphens; each "!" and "?" on its own."""
+    spaced = pc.replace_substring_regex(batch, r"([!?])", r" \1 ")
+    pieces, doc_of = _pieces(spaced, rf"[^{_WORD_CHAR}'!?-]+")
+    tokens = pc.utf8_trim(pieces, "'-")
+    keep = pc.not_equal(tokens, "").to_numpy(zero_copy_only=False)
+    return tokens.filter(keep), doc_of[keep]
+
+
+def _runs_of_two(batch: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    r"""scikit-learn's default `\b\w\w+\b`: runs of at least two word characters."""
+    pieces, doc_of = _pieces(batch, rf"[^{_WORD_CHAR}]+")
+    keep = pc.greater_equal(pc.utf8_length(pieces), 2).to_numpy(zero_copy_only=False)
+    return pieces.filter(keep), doc_of[keep]
+
+
+_ARROW_TOKENIZERS = {r"(?u)\w[\w'-]*\w|\w|[!?]": _runs_with_inner_marks, r"(?u)\b\w\w+\b": _runs_of_two}
