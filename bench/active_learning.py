@@ -5,7 +5,8 @@ is on both sides); the rest is the pool. Both strategies start from the same ran
 the pool. Each round trains the stance model exactly as `tracker train` does (same features
 and classifier, stance head only, no cross-validation), scores stance macro-F1 on the test
 set, then adds `--batch` labels: the queue's picks (`tracker.review.select_for_review`:
-entropy over the stance probabilities, then the diversity step) or a uniform random draw.
+the most uncertain by entropy over the stance probabilities, then the clustering step, one
+pick per weighted k-means cluster) or a uniform random draw.
 A reply's parent text is available whether or not the parent is labeled, as in the store.
 
 Prints the table of mean macro-F1 per round (and its spread over seeds), how many labels
@@ -53,7 +54,7 @@ def load_corpus() -> pd.DataFrame:
 
 
 def learning_curve(corpus: pd.DataFrame, strategy: str, seed: int, start_share: float, batch: int, rounds: int,
-                   method: str, diversity: float) -> list[dict]:
+                   method: str, cluster: bool) -> list[dict]:
     split = GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=seed)
     pool_idx, test_idx = next(split.split(corpus, groups=corpus["thread_id"]))
     pool, test = corpus.iloc[pool_idx].reset_index(drop=True), corpus.iloc[test_idx].reset_index(drop=True)
@@ -77,7 +78,7 @@ def learning_curve(corpus: pd.DataFrame, strategy: str, seed: int, start_share: 
             candidates = pool.iloc[unlabeled]
             out = predictor.predict(candidates)
             probabilities = out[[f"p_{label}" for label in predictor.stance_labels]].to_numpy()
-            picked = unlabeled[select_for_review(probabilities, candidates["text"].tolist(), batch, method, diversity)]
+            picked = unlabeled[select_for_review(probabilities, candidates["text"].tolist(), batch, method, cluster)]
         labeled |= set(int(i) for i in picked)
     return rows
 
@@ -167,17 +168,20 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100, help="Labels added per round.")
     parser.add_argument("--start", type=float, default=0.10, help="Share of the pool labeled at the start.")
     parser.add_argument("--method", default="entropy", choices=("entropy", "margin", "least_confidence"))
-    parser.add_argument("--diversity", type=float, default=0.5)
+    parser.add_argument("--no-cluster", dest="cluster", action="store_false",
+                        help="No clustering step: most uncertain first.")
+    parser.add_argument("--first-seed", type=int, default=0, help="Seeds are first-seed .. first-seed + seeds - 1.")
     parser.add_argument("--jobs", type=int, default=2, help="Parallel (seed, strategy) runs.")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/out")
     args = parser.parse_args()
 
     corpus = load_corpus()
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     started = time.perf_counter()
     runs = Parallel(n_jobs=args.jobs)(
         delayed(learning_curve)(corpus, strategy, seed, args.start, args.batch, args.rounds, args.method,
-                                args.diversity)
-        for seed in range(args.seeds) for strategy in STRATEGIES)
+                                args.cluster)
+        for seed in seeds for strategy in STRATEGIES)
     results = pd.DataFrame([row for run in runs for row in run])
     table = summary_table(results)
     random_final = table["random macro-F1"].iloc[-1]
@@ -185,12 +189,13 @@ def main() -> None:
     final_labels = int(table["labels"].iloc[-1])
     per_seed = [labels_to_reach(results[(results["seed"] == s) & (results["strategy"] == "queue")],
                                 results[(results["seed"] == s) & (results["strategy"] == "random")]["macro_f1"].iloc[-1])
-                for s in range(args.seeds)]
+                for s in seeds]
 
     args.out.mkdir(parents=True, exist_ok=True)
     results.to_csv(args.out / "active_learning.csv", index=False)
-    title = (f"Review queue ({args.method}, diversity {args.diversity}) vs random: {len(corpus)} comments, "
-             f"{args.seeds} seeds")
+    step = "clustered" if args.cluster else "no clustering"
+    title = (f"Review queue ({args.method}, {step}) vs random: {len(corpus)} comments, "
+             f"seeds {seeds.start}-{seeds.stop - 1}")
     (args.out / "active_learning.svg").write_text(svg_chart(results, title))
     verdict = (f"queue reaches random's final macro-F1 ({random_final:.3f} at {final_labels} labels) with "
                + (f"{needed} labels ({final_labels - needed} fewer, {1 - needed / final_labels:.0%})" if needed

@@ -1,12 +1,14 @@
 """Label shares: raw counting versus the corrected estimate, when the true mix moves.
 
-Trains on 70% of the threads of data/labeled/ (its cross-validated confusion matrix is the
-correction), predicts the other 30%, then draws samples of that held-out part with chosen
-true stance shares (Dirichlet, several sample sizes) and reports the mean absolute error of
+For several splits, trains on 70% of the threads of data/labeled/ (its cross-validated
+confusion matrix is the correction), predicts the other 30%, then draws samples of that
+held-out part with chosen true stance shares (Dirichlet, several sample sizes) and reports
+the mean absolute error of
 raw classify-and-count and of adjusted classify-and-count (ACC), and how often the 95%
-interval covers the truth.
+interval covers the truth, with the design effect of the cross-validation's threads (the
+product's interval) and without it (errors taken as independent), in the same run.
 
-    python bench/prevalence.py [--draws 300]
+    python bench/prevalence.py [--splits 5] [--draws 100]
 """
 
 from __future__ import annotations
@@ -28,13 +30,13 @@ from tracker.prevalence import adjusted_shares  # noqa: E402
 from tracker.train import TrainConfig, prepare, train  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--draws", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=5)
-    args = parser.parse_args()
-    frame = prepare(read_labeled(sorted(glob.glob("data/labeled/*.csv"))))
-    train_idx, test_idx = next(GroupShuffleSplit(1, test_size=0.3, random_state=args.seed)
+def covered(shares: pd.DataFrame, truth: np.ndarray) -> float:
+    return float(((shares["low"] <= truth + 1e-9) & (truth <= shares["high"] + 1e-9)).mean())
+
+
+def one_split(frame: pd.DataFrame, seed: int, draws: int) -> tuple[list[dict], float]:
+    """Train on 70% of the threads, then score the estimates on samples of the other 30%."""
+    train_idx, test_idx = next(GroupShuffleSplit(1, test_size=0.3, random_state=seed)
                                .split(frame, groups=frame["thread_id"]))
     result = train(frame.iloc[train_idx], TrainConfig())
     confusion = result.report["stance"]["all"]["confusion"]
@@ -42,24 +44,47 @@ def main() -> None:
     test = frame.iloc[test_idx].reset_index(drop=True)
     test["predicted"] = predict_frame(result.predictor, test)["stance"].to_numpy()
     by_label = {label: np.flatnonzero(test["stance"].to_numpy() == label) for label in labels}
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(seed)
     rows = []
     for size in (100, 300, 1000):
-        for _ in range(args.draws):
+        for _ in range(draws):
             truth = rng.dirichlet(np.ones(len(labels)))
             counts = rng.multinomial(size, truth)
             picked = np.concatenate([rng.choice(by_label[l], n, replace=True) for l, n in zip(labels, counts)])
             predicted = test["predicted"].to_numpy()[picked]
             observed = np.array([(predicted == l).sum() for l in labels])
             true_share = counts / size
-            shares = adjusted_shares(observed, confusion["matrix"], labels, draws=200)
-            rows.append({"size": size,
+            shares = adjusted_shares(observed, confusion["matrix"], labels, draws=200,
+                                     design_effect=confusion["design_effect"])
+            independent = adjusted_shares(observed, confusion["matrix"], labels, draws=200)
+            rows.append({"split": seed, "size": size,
                          "raw_mae": np.abs(shares["raw_share"].to_numpy() - true_share).mean(),
                          "acc_mae": np.abs(shares["share"].to_numpy() - true_share).mean(),
-                         "covered": ((shares["low"] <= true_share + 1e-9) & (true_share <= shares["high"] + 1e-9)).mean()})
-    table = pd.DataFrame(rows).groupby("size").mean()
-    print(f"held-out part: {len(test)} comments; {args.draws} draws per sample size; true shares ~ Dirichlet(1,1,1,1)")
+                         "covered": covered(shares, true_share), "covered_independent": covered(independent, true_share),
+                         "width": (shares["high"] - shares["low"]).mean(),
+                         "width_independent": (independent["high"] - independent["low"]).mean()})
+    return rows, confusion["design_effect"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--draws", type=int, default=100, help="Samples per size and split.")
+    parser.add_argument("--splits", type=int, default=5, help="Train/test splits by thread.")
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args()
+    frame = prepare(read_labeled(sorted(glob.glob("data/labeled/*.csv"))))
+    rows, effects = [], []
+    for seed in range(args.seed, args.seed + args.splits):
+        split_rows, effect = one_split(frame, seed, args.draws)
+        rows += split_rows
+        effects.append(effect)
+    results = pd.DataFrame(rows)
+    table = results.drop(columns="split").groupby("size").mean()
+    print(f"{args.splits} splits (seeds {args.seed}-{args.seed + args.splits - 1}), {args.draws} draws per sample size "
+          f"and split; true shares ~ Dirichlet(1,1,1,1); design effects {effects}")
     print(table.round(4).to_string())
+    print("coverage per split:")
+    print(results.pivot_table(index="split", columns="size", values="covered").round(3).to_string())
     print(f"overall: raw MAE {table['raw_mae'].mean():.4f}, corrected MAE {table['acc_mae'].mean():.4f}")
 
 

@@ -17,11 +17,42 @@ import pandas as pd
 from tracker.errors import InputError, LabelError
 from tracker.schema import ARGUMENTS, LABELED_OPTIONAL, LABELED_REQUIRED, LANGS, SENTIMENTS, STANCES, split_arguments
 
-READABLE = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet")
+READABLE = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".parquet")
+
+
+def _decoded(path: Path) -> str:
+    """The file's text: UTF-8 (with or without BOM), else its best single-byte guess (cp1252 for
+    the Windows exports that tweets and forum dumps often come in)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "utf_16"]).best()
+        return str(best) if best is not None else data.decode("cp1252", errors="replace")
+
+
+def _read_delimited(path: Path) -> pd.DataFrame:
+    """CSV, TSV, or a .txt table (tab-separated when its header has more tabs than commas).
+
+    A tab-separated file whose every line has the header's number of tabs has no quoted
+    fields: its quotes are text (a tweet that starts with one), so they are read as such.
+    """
+    import csv
+    import io
+
+    text = _decoded(path)
+    lines = [line for line in text.splitlines() if line.strip()]
+    header = lines[0] if lines else ""
+    tab = path.suffix.lower() == ".tsv" or (path.suffix.lower() == ".txt" and header.count("\t") > header.count(","))
+    plain = tab and all(line.count("\t") == header.count("\t") for line in lines)
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep="\t" if tab else ",",
+                       quoting=csv.QUOTE_NONE if plain else csv.QUOTE_MINIMAL)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """A whole CSV/TSV, JSON Lines or Parquet file as strings (labeled files are small)."""
+    """A whole CSV/TSV/.txt table, JSON Lines or Parquet file as strings (labeled files are small)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file; check the path")
@@ -31,9 +62,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
             frame = pd.read_parquet(path)
         elif suffix in (".jsonl", ".ndjson"):
             frame = pd.read_json(path, lines=True, dtype=False)
-        elif suffix in (".csv", ".tsv"):
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep="\t" if suffix == ".tsv" else ",",
-                                encoding="utf-8-sig")
+        elif suffix in (".csv", ".tsv", ".txt"):
+            frame = _read_delimited(path)
         else:
             raise InputError(f"{path}: unsupported extension '{suffix}'; use one of {', '.join(READABLE)}")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:

@@ -37,6 +37,20 @@ def reliability_table(confidence, correct, bins: int = N_CALIBRATION_BINS) -> li
             for b in range(bins)]
 
 
+NEUTRAL_LABELS = frozenset({"neutral", "off_topic", "none", "neither", "other", "unrelated", "discuss"})
+
+
+def side_labels(labels) -> list:
+    """The two labels that take a side: pro_open and pro_closed, or, in another label set, the
+    two labels left once neutral ones are set aside (FAVOR and AGAINST beside NONE, say).
+    Their mean F1 is the "side F1" (SemEval-2016 stance's F_avg for FAVOR/AGAINST/NONE)."""
+    labels = list(labels)
+    if all(side in labels for side in SIDE_STANCES):
+        return list(SIDE_STANCES)
+    sides = [label for label in labels if str(label).strip().lower() not in NEUTRAL_LABELS]
+    return sides if len(sides) == 2 else []
+
+
 def classification_report(y_true, y_pred, labels, confidence=None) -> dict:
     """Macro-F1, per-class precision/recall/F1/support, side F1, confusion matrix, calibration."""
     y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
@@ -50,8 +64,8 @@ def classification_report(y_true, y_pred, labels, confidence=None) -> dict:
                       for label, p, r, f, s in zip(labels, precision, recall, f1, support)},
         "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
     }
-    sides = [label for label in SIDE_STANCES if label in labels]
-    if len(sides) == 2:
+    sides = side_labels(labels)
+    if sides:
         report["side_f1"] = float(np.mean([report["per_class"][s]["f1"] for s in sides]))
     if confidence is not None:
         correct = y_true == y_pred

@@ -6,7 +6,10 @@ neutral comments flood in). Adjusted classify-and-count (ACC; Forman 2008) inver
 misclassification matrix estimated in cross-validation. It needs only the counts of each
 predicted label, which the store aggregates in SQL. The interval is a parametric bootstrap
 over both the comments counted (multinomial) and the cross-validated matrix (Dirichlet per
-true class).
+true class). The classifier's errors cluster by thread (a thread on an unusual subject is
+misread as a whole), so the matrix is known less well than its comment count says: its
+Dirichlet draws use the count divided by the design effect measured across the threads of
+the cross-validation (`design_effect`, stored with the confusion matrix in the model card).
 """
 
 from __future__ import annotations
@@ -36,11 +39,44 @@ def solve_shares(matrix: np.ndarray, observed: np.ndarray) -> np.ndarray:
     return shares / total if total > 0 else np.full(k, 1.0 / k)
 
 
-def adjusted_shares(counts, confusion, labels, draws: int = DRAWS, seed: int = 0) -> pd.DataFrame:
+def design_effect(true, predicted, groups, labels) -> float:
+    """How much less a misclassification matrix is known, for errors clustered in `groups`,
+    than if every comment erred independently (Kish's design effect, at least 1).
+
+    For each true class i and predicted class j, the rate P(j | i) is a ratio over the
+    groups; its cluster-robust variance is compared with the binomial one, pooled over cells.
+    """
+    frame = pd.DataFrame({"true": np.asarray(true), "predicted": np.asarray(predicted), "group": np.asarray(groups)})
+    clustered = binomial = 0.0
+    for label in labels:
+        part = frame[frame["true"] == label]
+        total, n_groups = len(part), part["group"].nunique()
+        if total == 0 or n_groups < 2:
+            continue
+        sizes = part.groupby("group").size()
+        for other in labels:
+            hits = (part["predicted"] == other).groupby(part["group"]).sum().reindex(sizes.index)
+            rate = hits.sum() / total
+            clustered += n_groups / (n_groups - 1) * ((hits - rate * sizes) ** 2).sum() / total ** 2
+            binomial += rate * (1 - rate) / total
+    return max(1.0, clustered / binomial) if binomial > 0 else 1.0
+
+
+def correction(confusion: dict | None, labels) -> tuple[list[str], np.ndarray, float]:
+    """Labels, matrix and design effect of a card's stance confusion; without a confusion, the
+    given labels and a near-identity matrix, so the corrected share is the raw share."""
+    if not confusion:
+        return list(labels), np.eye(len(labels)) * 1000, 1.0
+    return list(confusion["labels"]), np.asarray(confusion["matrix"]), float(confusion.get("design_effect", 1.0))
+
+
+def adjusted_shares(counts, confusion, labels, draws: int = DRAWS, seed: int = 0,
+                    design_effect: float = 1.0) -> pd.DataFrame:
     """Corrected share of each label with a 95% interval.
 
     `counts`: predicted-label counts (aligned with `labels`); `confusion`: the model's
-    cross-validated confusion matrix (rows true, columns predicted, in `labels` order).
+    cross-validated confusion matrix (rows true, columns predicted, in `labels` order);
+    `design_effect`: how clustered its errors are (see `design_effect`).
 
     Returns columns: label, raw_share, share, low, high, n.
     """
@@ -55,7 +91,7 @@ def adjusted_shares(counts, confusion, labels, draws: int = DRAWS, seed: int = 0
     rng = np.random.default_rng(seed)
     samples = np.empty((draws, len(labels)))
     for d in range(draws):
-        drawn_matrix = np.vstack([rng.dirichlet(row + 0.5) for row in confusion]).T
+        drawn_matrix = np.vstack([rng.dirichlet(row / design_effect + 0.5) for row in confusion]).T
         samples[d] = solve_shares(drawn_matrix, rng.multinomial(int(n), raw) / n)
     low, high = np.percentile(samples, [2.5, 97.5], axis=0)
     return pd.DataFrame({"label": list(labels), "raw_share": raw, "share": point, "low": low, "high": high,

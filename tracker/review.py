@@ -1,10 +1,11 @@
 """Review: uncertainty sampling over the stance probabilities, and the human-label round trip.
 
 The ranking is pure functions (probabilities in, positions out): `uncertainty` scores each
-comment, `diverse_selection` picks among the most uncertain ones so the queue is not ten
-near-identical comments. The store functions build the queue with the trends' `Filters`,
-add and import human labels (a new row in `labels`; the model's predictions are never
-touched), export them in the label contract's format, and turn them into training rows.
+comment, `clustered_selection` picks one comment per topic cluster of the most uncertain
+ones, so the queue is not ten near-identical comments. The store functions build the queue
+with the trends' `Filters`, add and import human labels (a new row in `labels`; the model's
+predictions are never touched), export them in the label contract's format, and turn them
+into training rows.
 
 Import policy: all or nothing. Every row of the file is checked first; if any row is bad,
 LabelError lists each problem with its row and field and nothing is stored, so fixing the
@@ -23,6 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.preprocessing import normalize
 
 from tracker.errors import LabelError, ModelError
 from tracker.export import FORMULA_PREFIXES, write_frames
@@ -34,7 +38,7 @@ from tracker.store import Store, from_epoch, latest_model_version
 from tracker.trends import Filters, query_labeled
 
 METHODS = ("entropy", "margin", "least_confidence")
-CANDIDATES_PER_PICK = 5  # the diversity step chooses among the n * 5 most uncertain comments
+CANDIDATES_PER_PICK = 20  # the clustering step chooses among the n * 20 most uncertain comments
 REVIEWER_COLUMN, NOTE_COLUMN, FROM_REVIEWS = "reviewer", "note", "from_reviews"
 
 # A queue file: what to label (blank stance, arguments, sentiment, note), then context.
@@ -74,42 +78,48 @@ def most_uncertain(scores: np.ndarray, n: int, per_pick: int = CANDIDATES_PER_PI
     return np.argsort(-np.asarray(scores), kind="stable")[: max(n, n * per_pick)]
 
 
-def diverse_selection(scores, texts: list[str], n: int, diversity: float = 0.5) -> np.ndarray:
-    """Maximal marginal relevance: `n` positions, each the best trade-off between its own
-    uncertainty (a score in [0, 1]) and its TF-IDF cosine similarity to the ones already chosen.
+def clustered_selection(scores, texts: list[str], n: int, dims: int = 100, seed: int = 0) -> np.ndarray:
+    """Weighted k-means (Zhdanov, 2019): `n` positions, one per cluster of the candidates'
+    TF-IDF (reduced to `dims` by SVD), each cluster weighted by uncertainty (scores in [0, 1]);
+    from each cluster the candidate closest to its centre. Most uncertain first.
 
-    `diversity` 0 keeps the uncertainty order; 1 ignores uncertainty after the first pick.
+    The picks cover the candidates' topics instead of piling up on one kind of comment (the
+    most uncertain ones are mostly short and off-topic), which is what beat random labeling
+    in bench/active_learning.py. Deterministic for a given `seed`.
     """
     scores = np.asarray(scores, dtype=float)
     n = min(n, len(scores))
-    if n == 0:
-        return np.zeros(0, dtype=int)
     order = np.argsort(-scores, kind="stable")
-    if diversity <= 0 or n == len(scores):
+    if n == 0 or n == len(scores):
         return order[:n]
     try:
         vectors = word_vectorizer(min_df=1).fit_transform(list(texts))
-    except ValueError:  # no word at all in any text: nothing to be diverse about
+    except ValueError:  # no word at all in any text: nothing to cluster
         return order[:n]
-    similarity = (vectors @ vectors.T).toarray()
-    chosen = [int(order[0])]
-    closest = similarity[chosen[0]].copy()
-    for _ in range(n - 1):
-        gain = (1 - diversity) * scores - diversity * closest
-        gain[chosen] = -np.inf
-        pick = int(np.argmax(gain))
-        chosen.append(pick)
-        closest = np.maximum(closest, similarity[pick])
-    return np.asarray(chosen)
+    if vectors.shape[1] > dims and len(scores) > dims:
+        vectors = normalize(TruncatedSVD(dims, random_state=seed).fit_transform(vectors))
+    kmeans = KMeans(n, n_init=1, random_state=seed).fit(vectors, sample_weight=scores + 1e-6)
+    distance = kmeans.transform(vectors)
+    chosen = [int(members[np.argmin(distance[members, c])]) for c in range(n)
+              if len(members := np.flatnonzero(kmeans.labels_ == c))]
+    taken = set(chosen)  # a cluster can be empty when texts are duplicates: top up by uncertainty
+    chosen += [int(i) for i in order if i not in taken][: n - len(chosen)]
+    return np.asarray(sorted(chosen, key=lambda i: (-scores[i], i)), dtype=int)
 
 
 def select_for_review(probabilities, texts: list[str], n: int, method: str = "entropy",
-                      diversity: float = 0.5) -> np.ndarray:
-    """Positions of the `n` comments to label next: uncertainty, then the diversity step."""
+                      cluster: bool = True) -> np.ndarray:
+    """Positions of the `n` comments to label next: the most uncertain candidates, then the
+    clustering step (without `cluster`: strictly most uncertain first)."""
     scores = uncertainty(probabilities, method)
     pool = most_uncertain(scores, n)
-    picked = diverse_selection(scores[pool], [texts[i] for i in pool], n, diversity)
-    return pool[picked]
+    return pool[_pick(scores[pool], [texts[i] for i in pool], n, cluster)]
+
+
+def _pick(scores: np.ndarray, texts: list[str], n: int, cluster: bool) -> np.ndarray:
+    if not cluster:
+        return np.argsort(-scores, kind="stable")[:n]
+    return clustered_selection(scores, texts, n)
 
 
 # --- the queue from the store -------------------------------------------------------------
@@ -125,7 +135,7 @@ def probability_matrix(cells) -> tuple[list[str], np.ndarray]:
 
 
 def review_queue(store: Store, n: int = 200, filters: Filters | None = None, method: str = "entropy",
-                 diversity: float = 0.5) -> pd.DataFrame:
+                 cluster: bool = True) -> pd.DataFrame:
     """The `n` unlabeled comments to review next, with QUEUE_COLUMNS, rank 1 first.
 
     Candidates are the comments the model (filters.model_version, default the latest) has
@@ -146,7 +156,7 @@ def review_queue(store: Store, n: int = 200, filters: Filters | None = None, met
     candidates = most_uncertain(scores, n)  # only these need their text read
     ids = pool["id"].iloc[candidates].tolist()
     context = _queue_context(store, ids, filters.model_version).loc[ids]
-    picked = diverse_selection(scores[candidates], context["text"].tolist(), n, diversity)
+    picked = _pick(scores[candidates], context["text"].tolist(), n, cluster)
     queue = context.iloc[picked].reset_index()
     queue["uncertainty"] = scores[candidates[picked]].round(4)
     queue["rank"] = np.arange(1, len(queue) + 1)

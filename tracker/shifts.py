@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tracker.prevalence import adjusted_shares
+from tracker.prevalence import adjusted_shares, correction
 
 EVENTS_FILE = Path("data/events.csv")
 
@@ -52,15 +52,14 @@ def detect_shifts(shares: pd.DataFrame, label: str = "pro_open", confusion: dict
     if series.empty:
         return pd.DataFrame(columns=columns)
     wide = shares.pivot_table(index="period", columns="stance", values="n", aggfunc="sum", fill_value=0)
-    labels = list(confusion["labels"]) if confusion else list(wide.columns)
+    labels, matrix, clustering = correction(confusion, wide.columns)
     wide = wide.reindex(columns=labels, fill_value=0)
-    matrix = np.asarray(confusion["matrix"]) if confusion else np.eye(len(labels)) * 1000
     points = change_points(series["share"].to_numpy(), min_size=min_size)
     bounds = [0] + points + [len(series)]
     rows = []
     for left, cut, right in zip(bounds, bounds[1:], bounds[2:]):
-        before = adjusted_shares(wide.iloc[left:cut].sum().to_numpy(), matrix, labels).set_index("label").loc[label]
-        after = adjusted_shares(wide.iloc[cut:right].sum().to_numpy(), matrix, labels).set_index("label").loc[label]
+        before, after = (adjusted_shares(wide.iloc[a:b].sum().to_numpy(), matrix, labels, design_effect=clustering)
+                         .set_index("label").loc[label] for a, b in ((left, cut), (cut, right)))
         period = series["period"].iloc[cut]
         event, event_date, days = _nearest_event(period, events)
         rows.append((period, label, before["share"], before["low"], before["high"], after["share"], after["low"],

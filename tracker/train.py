@@ -19,6 +19,7 @@ from tracker.errors import LabelError
 from tracker.features import LANG, PARENT, TEXT, text_features
 from tracker.metrics import by_language, classification_report, multilabel_report
 from tracker.predictor import ArgumentHead, Predictor
+from tracker.prevalence import design_effect
 from tracker.progress import progress_bar
 from tracker.schema import split_arguments
 from tracker.text import detect_languages
@@ -216,7 +217,10 @@ def tune_thresholds(proba: np.ndarray, Y: np.ndarray) -> list[float]:
     return thresholds
 
 
-def report_from_oof(frame: pd.DataFrame, oof: dict, thresholds: list[float] | None, temperature: float | None) -> dict:
+def report_from_oof(frame: pd.DataFrame, oof: dict, thresholds: list[float] | None, temperature: float | None,
+                    groups=None) -> dict:
+    """The evaluation report of out-of-fold predictions; with `groups` (the cross-validation's
+    threads or authors), the stance confusion matrix gets its design effect for prevalence."""
     report: dict = {}
     scored = frame.copy()
     if "stance" in oof:
@@ -228,6 +232,9 @@ def report_from_oof(frame: pd.DataFrame, oof: dict, thresholds: list[float] | No
         raw_conf = oof["stance"].max(axis=1)
         report["stance"]["all"]["ece_before_temperature"] = classification_report(
             scored["stance"], scored["_pred"], labels, raw_conf)["ece"]
+        if groups is not None:
+            report["stance"]["all"]["confusion"]["design_effect"] = round(
+                design_effect(scored["stance"], scored["_pred"], groups, labels), 3)
         replies = scored[scored[PARENT].str.len() > 0]
         if len(replies):
             report["stance_replies"] = classification_report(replies["stance"], replies["_pred"], labels)
@@ -264,7 +271,7 @@ def train(frame: pd.DataFrame, config: TrainConfig | None = None, progress: bool
         if "stance" in heads:
             y_index = np.array([oof["stance_labels"].index(v) for v in frame["stance"]])
             temperature = _useful_temperature(oof["stance"], y_index)
-        report = report_from_oof(frame, oof, thresholds, temperature)
+        report = report_from_oof(frame, oof, thresholds, temperature, _groups(frame, config.group_by))
         report["cv"] = {"folds": config.folds, "grouped_by": config.group_by, "temperature": temperature}
     predictor = _fit_heads(frame, heads, config, tags, thresholds, temperature)
     return TrainResult(predictor=predictor, report=report, skipped=skipped)

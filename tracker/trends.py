@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tracker import aggregates
-from tracker.prevalence import adjusted_shares
+from tracker.prevalence import adjusted_shares, correction
 from tracker.schema import STANCES, split_arguments
 from tracker.store import LATEST_LABEL_JOIN, Store, latest_model_version
 from tracker.times import zone
@@ -163,12 +163,11 @@ def stance_over_time(store: Store, filters: Filters, grain: str = "week", confus
         return pd.DataFrame(columns=columns)
     hourly["period"] = period_start(hourly["hour"], grain, filters.tz)
     keys = ["period"] + ([by] if by else [])
-    labels = list(confusion["labels"]) if confusion else list(labels)
-    matrix = np.asarray(confusion["matrix"]) if confusion else np.eye(len(labels)) * 1000
+    labels, matrix, clustering = correction(confusion, labels)
     rows = []
     for key, part in hourly.groupby(keys):
         counts = part.groupby("stance")["n"].sum().reindex(labels, fill_value=0).to_numpy()
-        shares = adjusted_shares(counts, matrix, labels, seed=0)
+        shares = adjusted_shares(counts, matrix, labels, seed=0, design_effect=clustering)
         key = key if isinstance(key, tuple) else (key,)
         for _, share in shares.iterrows():
             rows.append((*key, share["label"], int(counts[labels.index(share["label"])]), int(counts.sum()),

@@ -21,7 +21,7 @@ from tracker.browse import comments_table
 from tracker.errors import ModelError
 from tracker.export import safe_for_spreadsheet
 from tracker.models import CARD_JSON, CURRENT, models_dir, read_card
-from tracker.prevalence import adjusted_shares
+from tracker.prevalence import adjusted_shares, correction
 from tracker.schema import SIDE_STANCES, STANCES
 from tracker.store import Store, latest_model_version
 from tracker.text import split_quotes
@@ -266,13 +266,12 @@ def share_change(store: Store, filters: Filters, at, confusion: dict | None = No
     hourly = _local_hours(store, filters, hourly)
     if hourly.empty:
         return pd.DataFrame(columns=columns)
-    labels = list(confusion["labels"]) if confusion else list(STANCES)
-    matrix = np.asarray(confusion["matrix"]) if confusion else np.eye(len(labels)) * 1000
+    labels, matrix, clustering = correction(confusion, STANCES)
     cut = local_day(at)
     sides = {}
     for name, part in (("before", hourly[hourly["local"] < cut]), ("after", hourly[hourly["local"] >= cut])):
         counts = part.groupby("stance")["n"].sum().reindex(labels, fill_value=0).to_numpy()
-        sides[name] = adjusted_shares(counts, matrix, labels, seed=0).set_index("label")
+        sides[name] = adjusted_shares(counts, matrix, labels, seed=0, design_effect=clustering).set_index("label")
     before, after = sides["before"], sides["after"]
     out = pd.DataFrame({"stance": labels, "before": before["share"].to_numpy(), "before_low": before["low"].to_numpy(),
                         "before_high": before["high"].to_numpy(), "after": after["share"].to_numpy(),

@@ -1,7 +1,7 @@
 import numpy as np
 
 from tracker.metrics import expected_calibration_error
-from tracker.prevalence import adjusted_shares, misclassification_matrix
+from tracker.prevalence import adjusted_shares, design_effect, misclassification_matrix
 
 LABELS = ["pro_open", "pro_closed", "neutral", "off_topic"]
 CONFUSION = np.array([[700, 120, 150, 30], [100, 650, 220, 30], [120, 150, 680, 50], [20, 20, 60, 900]])
@@ -27,6 +27,35 @@ def test_corrected_shares_beat_raw_counting_when_the_mix_moves():
         covered += ((shares["low"] <= truth + 1e-9) & (truth - 1e-9 <= shares["high"])).mean()
     assert np.mean(corrected_errors) < 0.5 * np.mean(raw_errors)
     assert covered / trials > 0.85
+
+
+def clustered_predictions(rng, groups: int, per_group: int, spread: float):
+    """True and predicted labels where each group has its own error rate around 25%."""
+    true, predicted, group = [], [], []
+    for g in range(groups):
+        error = np.clip(0.25 + rng.normal(0, spread), 0, 1)
+        labels = rng.integers(0, 2, per_group)
+        wrong = rng.random(per_group) < error
+        true += list(labels)
+        predicted += list(np.where(wrong, 1 - labels, labels))
+        group += [g] * per_group
+    return np.array(true), np.array(predicted), np.array(group)
+
+
+def test_design_effect_is_near_one_for_independent_errors_and_large_for_clustered_ones():
+    rng = np.random.default_rng(2)
+    independent = design_effect(*clustered_predictions(rng, 200, 20, 0.0), labels=[0, 1])
+    clustered = design_effect(*clustered_predictions(rng, 200, 20, 0.2), labels=[0, 1])
+    assert independent < 1.3
+    assert clustered > 1.8  # 1 + (m - 1) * rho is about 2.5 for these groups
+
+
+def test_a_larger_design_effect_widens_the_interval():
+    counts = [300, 250, 350, 100]
+    plain = adjusted_shares(counts, CONFUSION, LABELS, draws=300)
+    wide = adjusted_shares(counts, CONFUSION, LABELS, draws=300, design_effect=20)
+    assert ((wide["high"] - wide["low"]) > (plain["high"] - plain["low"])).all()
+    assert np.allclose(wide["share"], plain["share"])
 
 
 def test_shares_sum_to_one_and_stay_in_bounds():

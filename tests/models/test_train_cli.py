@@ -71,3 +71,29 @@ def test_train_without_any_label_column_is_a_clear_error(capsys, tmp_path, model
 def test_train_if_missing_leaves_an_existing_bundle_alone(capsys, bundle, models_dir):
     code, out, _ = run(capsys, "train", "--out", str(bundle), "--if-missing", "--quiet")
     assert code == 0 and "nothing to do" in out
+
+
+def test_a_tab_separated_txt_in_cp1252_trains_per_target_and_reports_favor_against_f1(capsys, tmp_path, models_dir):
+    """The shape of the SemEval-2016 stance files: ID, Target, Tweet, Stance, tab-separated .txt
+    in a Windows code page, CRLF, quotes that are text, FAVOR/AGAINST/NONE."""
+    sample = labeled_sample(40)
+    stance = sample["stance"].map({"pro_open": "FAVOR", "pro_closed": "AGAINST", "neutral": "NONE", "off_topic": "NONE"})
+    targets = ["Open models" if i % 2 else "Closed labs" for i in range(len(sample))]
+    tweets = ['"' + text.replace("\t", " ").replace("\n", " ") + " café #SemST" for text in sample["text"]]
+    lines = ["ID\tTarget\tTweet\tStance"] + [f"{100 + i}\t{t}\t{w}\t{s}" for i, (t, w, s)
+                                            in enumerate(zip(targets, tweets, stance))]
+    path = tmp_path / "semeval-style.txt"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252", errors="replace"))
+    code, out, err = run(capsys, "train", "--data", str(path), "--name", "tweets", "--text-column", "Tweet",
+                         "--stance-column", "Stance", "--target-column", "Target", "--id-column", "ID",
+                         "--folds", "3", "--quiet")
+    assert code == 0, err
+    card = json.loads((models_dir / "tweets" / "card.json").read_text())
+    assert card["targets"] == ["Closed labs", "Open models"]
+    code, out, err = run(capsys, "evaluate", "--data", str(path), "--model", "tweets", "--text-column", "Tweet",
+                         "--stance-column", "Stance", "--json")
+    assert code == 0, err
+    report = json.loads(out)["stance"]["all"]
+    assert report["n"] == len(sample)
+    favor, against = report["per_class"]["FAVOR"]["f1"], report["per_class"]["AGAINST"]["f1"]
+    assert report["side_f1"] == pytest.approx((favor + against) / 2)

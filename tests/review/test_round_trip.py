@@ -44,7 +44,7 @@ def test_queue_then_import_returns_exactly_the_queued_ids(capsys, tmp_path, clas
 
 def test_queue_is_ranked_by_uncertainty_and_honours_the_filters(classified):
     store, _ = classified
-    queue = review_queue(store, 10, Filters(langs=("fr",)), diversity=0.0)
+    queue = review_queue(store, 10, Filters(langs=("fr",)), cluster=False)
     assert len(queue) == 10 and set(queue["lang"]) == {"fr"}
     assert queue["uncertainty"].is_monotonic_decreasing
     assert review_queue(store, 10, Filters(start=date(2030, 1, 1))).empty

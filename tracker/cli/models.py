@@ -15,7 +15,7 @@ LABEL_COLUMNS = ("id", "text", "lang", "stance", "arguments", "sentiment", "pare
 
 @click.command(short_help="Train stance, argument and sentiment models from labeled files.")
 @click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Labeled CSV/JSONL/Parquet file; repeat for several (default: data/labeled/*.csv).")
+              help="Labeled CSV, TSV (.tsv or tab-separated .txt), JSONL or Parquet file; repeat for several (default: data/labeled/*.csv).")
 @click.option("--name", default="default", show_default=True, help="Bundle name, written to models/NAME/.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write the bundle to this directory instead.")
 @click.option("--target-column", help="Column naming each row's stance target: one model per target.")
@@ -95,7 +95,7 @@ def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluat
 
 @click.command(short_help="Report a model's accuracy on a labeled file.")
 @click.option("--data", "data_files", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Labeled CSV/JSONL/Parquet file; repeat for several.")
+              help="Labeled CSV, TSV (.tsv or tab-separated .txt), JSONL or Parquet file; repeat for several.")
 @click.option("--model", help="Bundle name or directory (default: the current model).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @column_options(*LABEL_COLUMNS)

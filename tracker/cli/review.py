@@ -9,7 +9,7 @@ from tracker.cli.common import open_store
 
 @click.group(short_help="Label the comments the model is least sure of, outside the dashboard.")
 def review():
-    """Build a queue of comments to label (uncertainty sampling with a diversity step) and
+    """Build a queue of comments to label (uncertainty sampling with a clustering step) and
     bring the labels back. Human labels never overwrite the model's predictions; they take
     precedence over them everywhere a stance is shown or counted."""
 
@@ -19,8 +19,10 @@ def review():
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Queue file (.csv or .parquet).")
 @click.option("--method", type=click.Choice(["entropy", "margin", "least_confidence"]), default="entropy",
               show_default=True, help="Uncertainty over the stance probabilities.")
-@click.option("--diversity", default=0.5, show_default=True, type=click.FloatRange(0, 1),
-              help="0: strictly most uncertain first; higher: fewer near-identical comments.")
+@click.option("--cluster/--no-cluster", default=True, show_default=True,
+              help="One comment per topic cluster of the most uncertain ones (fewer near-identical "
+                   "comments; measured to reach a given accuracy with fewer labels), or strictly most "
+                   "uncertain first.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day of comments (inclusive).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day of comments (inclusive).")
 @click.option("--source", "sources", multiple=True, help="Only this source; repeat for several.")
@@ -29,7 +31,7 @@ def review():
 @click.option("--timezone", "tz", default="UTC", show_default=True, help="Time zone of --since and --until.")
 @click.option("--model", "model_version", help="Model version whose predictions to rank (default: the latest).")
 @click.pass_context
-def queue(ctx, n, out, method, diversity, since, until, sources, threads, langs, tz, model_version):
+def queue(ctx, n, out, method, cluster, since, until, sources, threads, langs, tz, model_version):
     """Write the N unlabeled comments the model is least sure of, chosen so they are not
     near-duplicates, with blank stance, arguments, sentiment and note columns to fill in
     (the model's guess is in model_stance). Bring the file back with 'tracker review import'.
@@ -45,7 +47,7 @@ def queue(ctx, n, out, method, diversity, since, until, sources, threads, langs,
 
     filters = Filters(start=since.date() if since else None, end=until.date() if until else None,
                       sources=sources, threads=threads, langs=langs, tz=tz, model_version=model_version)
-    frame = review_queue(open_store(ctx, readonly=True), n, filters, method, diversity)
+    frame = review_queue(open_store(ctx, readonly=True), n, filters, method, cluster)
     rows = write_frames([frame] if len(frame) else [], out, columns=list(QUEUE_COLUMNS))
     click.echo(f"wrote {rows} comments to review to {out}"
                + ("" if rows else " (no unlabeled classified comment matches)"))
