@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import pickle
+import tempfile
 import time
 from collections import deque
 from pathlib import Path
@@ -20,6 +22,12 @@ from tracker.store import Store
 from tracker.text import detect_languages
 
 CHUNK_ROWS = 5_000
+
+
+def _read_columns(predictor, frame: pd.DataFrame) -> list[str]:
+    """The columns `predict_frame` reads: only these travel to a worker process."""
+    wanted = (TEXT, PARENT, LANG, getattr(predictor, "target_column", None))
+    return [column for column in wanted if column and column in frame]
 
 
 def predict_frame(predictor, frame: pd.DataFrame) -> pd.DataFrame:
@@ -41,9 +49,10 @@ def predict_frame(predictor, frame: pd.DataFrame) -> pd.DataFrame:
 _worker_predictor = None
 
 
-def _start_worker(predictor) -> None:
+def _start_worker(model_file: str) -> None:
     global _worker_predictor
-    _worker_predictor = predictor
+    with open(model_file, "rb") as handle:
+        _worker_predictor = pickle.load(handle)
 
 
 def _predict_in_worker(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -58,16 +67,21 @@ def _predict_chunks(predictor, chunks, jobs: int):
             yield chunk, predict_frame(predictor, chunk)
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe with lingua's threads
-    with context.Pool(jobs, initializer=_start_worker, initargs=(predictor,)) as pool:
-        pending: deque = deque()
-        for chunk in chunks:
-            pending.append((chunk, pool.apply_async(_predict_in_worker, (chunk,))))
-            if len(pending) > 2 * jobs:
+    # Workers read the model from a private file: sent through the start-up pipe, it would
+    # hold the parent until each worker had imported its libraries (about a second each).
+    with tempfile.TemporaryDirectory(prefix="tracker-classify-") as folder:
+        model_file = Path(folder) / "model.pickle"
+        model_file.write_bytes(pickle.dumps(predictor, protocol=pickle.HIGHEST_PROTOCOL))
+        with context.Pool(jobs, initializer=_start_worker, initargs=(str(model_file),)) as pool:
+            pending: deque = deque()
+            for chunk in chunks:
+                pending.append((chunk, pool.apply_async(_predict_in_worker, (chunk[_read_columns(predictor, chunk)],))))
+                if len(pending) > 2 * jobs:
+                    done, result = pending.popleft()
+                    yield done, result.get()
+            while pending:
                 done, result = pending.popleft()
                 yield done, result.get()
-        while pending:
-            done, result = pending.popleft()
-            yield done, result.get()
 
 
 def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_rows: int = CHUNK_ROWS,

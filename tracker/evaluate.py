@@ -26,7 +26,8 @@ def evaluate_frame(predictor, frame: pd.DataFrame) -> dict:
             [set(split_arguments(v)) for v in f["arguments"]], [set(split_arguments(v)) for v in f["_args"]], tags))
     if "sentiment" in data and "sentiment" in predicted:
         labels = sorted(set(data["sentiment"]) | set(predicted["sentiment"]))
-        report["sentiment"] = by_language(scored, lambda f: classification_report(f["sentiment"], f["_sent"], labels))
+        report["sentiment"] = by_language(scored, lambda f: classification_report(f["sentiment"], f["_sent"], labels,
+                                                                                  sides=False))
     return report
 
 

@@ -64,7 +64,7 @@ def word_vectorizer(min_df: int = 2) -> TfidfVectorizer:
 
 
 def char_vectorizer(min_df: int = 2) -> TfidfVectorizer:
-    return ArrowTfidfVectorizer(lowercase=False, analyzer="char_wb", ngram_range=(3, 5), min_df=min_df,
+    return ArrowTfidfVectorizer(lowercase=False, analyzer="char_wb", ngram_range=(3, 4), min_df=min_df,
                            sublinear_tf=True, max_features=300_000, dtype=np.float32)
 
 

@@ -51,8 +51,9 @@ def side_labels(labels) -> list:
     return sides if len(sides) == 2 else []
 
 
-def classification_report(y_true, y_pred, labels, confidence=None) -> dict:
-    """Macro-F1, per-class precision/recall/F1/support, side F1, confusion matrix, calibration."""
+def classification_report(y_true, y_pred, labels, confidence=None, sides: bool = True) -> dict:
+    """Macro-F1, per-class precision/recall/F1/support, side F1 (a stance report, unless
+    `sides` is False), confusion matrix, calibration."""
     y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
     labels = list(labels)
     precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
@@ -64,9 +65,9 @@ def classification_report(y_true, y_pred, labels, confidence=None) -> dict:
                       for label, p, r, f, s in zip(labels, precision, recall, f1, support)},
         "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
     }
-    sides = side_labels(labels)
-    if sides:
-        report["side_f1"] = float(np.mean([report["per_class"][s]["f1"] for s in sides]))
+    side = side_labels(labels) if sides else []
+    if side:
+        report["side_f1"] = float(np.mean([report["per_class"][s]["f1"] for s in side]))
     if confidence is not None:
         correct = y_true == y_pred
         report["ece"] = expected_calibration_error(confidence, correct)

@@ -250,8 +250,8 @@ def report_from_oof(frame: pd.DataFrame, oof: dict, thresholds: list[float] | No
         labels = oof["sentiment_labels"]
         scored["_sent"] = np.asarray(labels, dtype=object)[oof["sentiment"].argmax(axis=1)]
         scored["_sconf"] = oof["sentiment"].max(axis=1)
-        report["sentiment"] = by_language(scored, lambda f: classification_report(f["sentiment"], f["_sent"], labels,
-                                                                                  f["_sconf"]))
+        report["sentiment"] = by_language(scored, lambda f: classification_report(
+            f["sentiment"], f["_sent"], labels, f["_sconf"], sides=False))
     return report
 
 

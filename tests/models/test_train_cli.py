@@ -97,3 +97,10 @@ def test_a_tab_separated_txt_in_cp1252_trains_per_target_and_reports_favor_again
     assert report["n"] == len(sample)
     favor, against = report["per_class"]["FAVOR"]["f1"], report["per_class"]["AGAINST"]["f1"]
     assert report["side_f1"] == pytest.approx((favor + against) / 2)
+
+
+def test_side_f1_is_reported_for_stance_only(capsys, small_labeled, bundle):
+    code, out, _ = run(capsys, "evaluate", "--data", str(small_labeled), "--model", str(bundle), "--json")
+    report = json.loads(out)
+    assert "side_f1" in report["stance"]["all"]
+    assert "side_f1" not in report["sentiment"]["all"]
