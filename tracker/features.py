@@ -59,13 +59,13 @@ def parent_text(frame) -> list[str]:
 
 def word_vectorizer(min_df: int = 2) -> TfidfVectorizer:
     return ArrowTfidfVectorizer(lowercase=False, token_pattern=r"(?u)\w[\w'-]*\w|\w|[!?]",
-                           ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=200_000,
-                           dtype=np.float32)
+                                ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=200_000,
+                                dtype=np.float32)
 
 
 def char_vectorizer(min_df: int = 2) -> TfidfVectorizer:
     return ArrowTfidfVectorizer(lowercase=False, analyzer="char_wb", ngram_range=(3, 4), min_df=min_df,
-                           sublinear_tf=True, max_features=300_000, dtype=np.float32)
+                                sublinear_tf=True, max_features=300_000, dtype=np.float32)
 
 
 class LexiconSentiment(TransformerMixin, BaseEstimator):

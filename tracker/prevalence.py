@@ -6,10 +6,11 @@ neutral comments flood in). Adjusted classify-and-count (ACC; Forman 2008) inver
 misclassification matrix estimated in cross-validation. It needs only the counts of each
 predicted label, which the store aggregates in SQL. The interval is a parametric bootstrap
 over both the comments counted (multinomial) and the cross-validated matrix (Dirichlet per
-true class). The classifier's errors cluster by thread (a thread on an unusual subject is
-misread as a whole), so the matrix is known less well than its comment count says: its
+true class). Where the classifier's errors cluster by thread (a thread on an unusual subject
+misread as a whole), the matrix is known less well than its comment count says, so its
 Dirichlet draws use the count divided by the design effect measured across the threads of
-the cross-validation (`design_effect`, stored with the confusion matrix in the model card).
+the cross-validation (`design_effect`, stored with the confusion matrix in the model card;
+about 1.0-1.2 on our corpus, see docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 scikit-learn's analyzers build every n-gram as a Python string and look it up in a dict one
 at a time: about 15,000 comments/s for word 1-2-grams and 2,000-4,600/s for char_wb 3-5-grams
-on one core, which is most of the time a batch classification spends. Here Python only splits
-each comment into words (`re.findall` or `str.split`, both in C); the n-grams are built and
-looked up in the vocabulary by pyarrow over the whole batch, and char n-grams are built once
-per distinct word of the batch, not once per occurrence. The matrix is the one scikit-learn
-computes (tests/models/test_tfidf.py compares them); fitting is scikit-learn's own.
+on one core, which is most of the time a batch classification spends. Here pyarrow splits the
+whole batch into space-separated words, cuts each distinct word once (into tokens, or into
+char n-grams spread back to the comments by a sparse product), joins word n-grams and looks
+every term up in the vocabulary. The matrix is the one scikit-learn computes
+(tests/models/test_tfidf.py compares them); fitting is scikit-learn's own.
 """
 
 from __future__ import annotations
@@ -48,15 +48,17 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
 
     def _terms(self) -> pa.Array:
         """The vocabulary as an Arrow array whose position i holds the term of column i."""
-        if getattr(self, "_arrow_terms", None) is None or len(self._arrow_terms) != len(self.vocabulary_):
+        if getattr(self, "_arrow_vocabulary", None) is not self.vocabulary_:  # first use, or fitted again
             terms = np.empty(len(self.vocabulary_), dtype=object)
             terms[list(self.vocabulary_.values())] = list(self.vocabulary_.keys())
             self._arrow_terms = pa.array(terms, type=pa.large_string())
+            self._arrow_vocabulary = self.vocabulary_
         return self._arrow_terms
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_arrow_terms", None)  # rebuilt on first use; keeps bundles small and plain
+        for cached in ("_arrow_terms", "_arrow_vocabulary"):  # rebuilt on first use; bundles stay plain
+            state.pop(cached, None)
         return state
 
     def _columns(self, terms: pa.Array) -> np.ndarray:
@@ -81,10 +83,10 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
             per_word = np.bincount(piece_word, minlength=len(encoded.dictionary))
             first = np.cumsum(per_word) - per_word
             occurrences = encoded.indices.to_numpy(zero_copy_only=False)
-            lengths = per_word[occurrences]
-            ends = np.cumsum(lengths)
-            positions = np.repeat(first[occurrences] - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
-            return pieces.take(positions), np.repeat(doc_of, lengths)
+            lengths = per_word[occurrences]  # tokens of each occurrence, laid end to end:
+            starts = np.cumsum(lengths) - lengths  # occurrence k's tokens start at starts[k]
+            offset = np.repeat(first[occurrences] - starts, lengths)
+            return pieces.take(offset + np.arange(lengths.sum())), np.repeat(doc_of, lengths)
         tokenize = self.build_tokenizer()
         tokenized = [tokenize(doc) for doc in docs]
         return (pa.array(list(chain.from_iterable(tokenized)), type=pa.large_string()),

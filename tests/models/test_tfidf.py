@@ -13,7 +13,8 @@ from tracker.labeled import read_labeled
 from tracker.tfidf import ArrowTfidfVectorizer
 
 EDGE = ["", "   ", "a", "ab", "!?", "l'IA d'OpenAI -- open-weights' 'quoted' R1 V3 671 _x_ a_b",
-        "émoji 🚀🚀 et œuvre", "tab\tseparated\nlines  and   spaces\x1c\x85\u2028\u3000end ", "x y x y x y", "unknownwordzzz qqq"]
+        "émoji 🚀🚀 et œuvre", "tab\tseparated\nlines  and   spaces\x1c\x85\u2028\u3000end ", "x y x y x y",
+        "unknownwordzzz qqq"]
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,15 @@ def test_the_cached_vocabulary_is_not_pickled(corpus):
     copy = pickle.loads(pickle.dumps(vectorizer))
     assert "_arrow_terms" not in copy.__dict__
     assert np.allclose(copy.transform(corpus[300:320]).toarray(), before.toarray())
+
+
+def test_fitting_again_forgets_the_previous_vocabulary(corpus):
+    vectorizer = ArrowTfidfVectorizer(**word_vectorizer(min_df=1).get_params())
+    vectorizer.fit(["alpha beta", "gamma delta"]).transform(["alpha"])
+    vectorizer.fit(["open weights", "closed labs"])  # same vocabulary size, other words
+    reference = TfidfVectorizer(**word_vectorizer(min_df=1).get_params()).fit(["open weights", "closed labs"])
+    docs = ["open labs", "alpha"]
+    assert abs(vectorizer.transform(docs) - reference.transform(docs)).max() == 0
 
 
 def test_fold_abstracts_long_numbers_and_urls_only():

@@ -15,7 +15,8 @@ LABEL_COLUMNS = ("id", "text", "lang", "stance", "arguments", "sentiment", "pare
 
 @click.command(short_help="Train stance, argument and sentiment models from labeled files.")
 @click.option("--data", "data_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Labeled CSV, TSV (.tsv or tab-separated .txt), JSONL or Parquet file; repeat for several (default: data/labeled/*.csv).")
+              help="Labeled CSV, TSV (.tsv or tab-separated .txt), JSONL or Parquet file; repeat for several "
+                   "(default: data/labeled/*.csv).")
 @click.option("--name", default="default", show_default=True, help="Bundle name, written to models/NAME/.")
 @click.option("--out", type=click.Path(file_okay=False), help="Write the bundle to this directory instead.")
 @click.option("--target-column", help="Column naming each row's stance target: one model per target.")
