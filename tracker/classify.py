@@ -158,11 +158,31 @@ def _read_chunks(path: Path, chunk_rows: int):
             yield batch.to_pandas()
     elif suffix in (".jsonl", ".ndjson"):
         yield from pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False)
-    elif suffix in (".csv", ".tsv"):
-        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False,
-                               sep="\t" if suffix == ".tsv" else ",", encoding="utf-8-sig")
+    elif suffix in (".csv", ".tsv", ".txt"):
+        yield from _read_delimited_chunks(path, chunk_rows)
     else:
-        raise InputError(f"{path}: cannot classify '{suffix}' files; use .csv, .tsv, .jsonl or .parquet")
+        raise InputError(f"{path}: cannot classify '{suffix}' files; use .csv, .tsv, .txt, .jsonl or .parquet")
+
+
+def _read_delimited_chunks(path: Path, chunk_rows: int):
+    """CSV or TSV in its own encoding (UTF-8, else cp1252 and kin); a .txt table is tab-separated
+    when its header has more tabs than commas, and then plain: its quotes are text."""
+    import csv
+
+    from tracker.ingest.tables import detect_encoding
+
+    encoding = detect_encoding(path)
+    with open(path, encoding=encoding, errors="replace") as handle:
+        header = handle.readline()
+    suffix = path.suffix.lower()
+    tab = suffix == ".tsv" or (suffix == ".txt" and header.count("\t") > header.count(","))
+    try:
+        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False,
+                               sep="\t" if tab else ",", encoding=encoding,
+                               quoting=csv.QUOTE_NONE if suffix == ".txt" and tab else csv.QUOTE_MINIMAL)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not readable as {encoding} past byte {exc.start} of a chunk; "
+                         "save it as UTF-8 and run again") from exc
 
 
 def classify_file(predictor, source: str | Path, out: str | Path, text_column: str = TEXT, jobs: int = 1,

@@ -97,6 +97,12 @@ def test_a_tab_separated_txt_in_cp1252_trains_per_target_and_reports_favor_again
     assert report["n"] == len(sample)
     favor, against = report["per_class"]["FAVOR"]["f1"], report["per_class"]["AGAINST"]["f1"]
     assert report["side_f1"] == pytest.approx((favor + against) / 2)
+    code, out, err = run(capsys, "classify", str(path), "--out", str(tmp_path / "predicted.csv"), "--model", "tweets",
+                         "--text-column", "Tweet", "--quiet")
+    assert code == 0, err
+    predicted = pd.read_csv(tmp_path / "predicted.csv", dtype=str, keep_default_na=False)
+    assert len(predicted) == len(sample) and predicted["Tweet"].str.startswith('"').all()
+    assert set(predicted["stance"]) <= {"FAVOR", "AGAINST", "NONE"} and "Stance" in predicted
 
 
 def test_side_f1_is_reported_for_stance_only(capsys, small_labeled, bundle):

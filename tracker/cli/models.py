@@ -130,9 +130,9 @@ def evaluate(data_files, model, as_json, quiet, **columns):
 @click.pass_context
 def classify(ctx, input_file, out, model, text_column, jobs, chunk_rows, quiet):
     """Without INPUT_FILE, classify every comment in the store that has no prediction from
-    the current model yet (a killed run resumes where it stopped). With INPUT_FILE and --out,
-    write every input column plus lang, stance, stance_confidence, p_<label>, arguments,
-    sentiment and sentiment_score.
+    the current model yet (a killed run resumes where it stopped). With INPUT_FILE (.csv,
+    .tsv, tab-separated .txt, .jsonl or .parquet) and --out, write every input column plus
+    lang, stance, stance_confidence, p_<label>, arguments, sentiment and sentiment_score.
 
     \b
     Example:
