@@ -29,7 +29,6 @@ VARIANTS = {
     "parent context 0.5": TrainConfig(context_weight=0.5),
     "no parent context": TrainConfig(context_weight=0.0),
     "no char n-grams": TrainConfig(char_ngrams=False),
-    "no replies' head (one stance classifier for all)": TrainConfig(reply_stance=False),
     "with VADER lexicon": TrainConfig(lexicon=True),
 }
 

@@ -47,17 +47,6 @@ class Predictor:
     arguments: ArgumentHead | None = None
     sentiment: object | None = None
     config: dict = field(default_factory=dict)
-    replies: object | None = None  # tracker.replies.ReplyStance: the stance of comments with a parent
-
-    def stance_proba(self, X) -> np.ndarray:
-        """Stance probabilities (columns in `stance_labels` order); replies are read with their
-        parent's stance when the model has a replies' classifier."""
-        proba = self.stance.predict_proba(X)
-        if self.replies is not None:
-            rows = self.replies.has_parent(X)
-            if rows.any():
-                proba[rows] = self.replies.predict_proba(X[rows])
-        return proba
 
     @property
     def stance_labels(self) -> list[str]:
@@ -67,7 +56,7 @@ class Predictor:
         X = self.features.transform(frame)
         out = pd.DataFrame(index=frame.index)
         if self.stance is not None:
-            proba = self.stance_proba(X)
+            proba = self.stance.predict_proba(X)
             labels = self.stance_labels
             best = proba.argmax(axis=1)
             out["stance"] = np.asarray(labels, dtype=object)[best]

@@ -20,7 +20,6 @@ from tracker.features import LANG, PARENT, TEXT, text_features
 from tracker.metrics import by_language, classification_report, multilabel_report
 from tracker.predictor import ArgumentHead, Predictor
 from tracker.prevalence import design_effect
-from tracker.replies import fit_reply_stance
 from tracker.progress import progress_bar
 from tracker.schema import split_arguments
 from tracker.text import detect_languages
@@ -35,7 +34,6 @@ class TrainConfig:
     context_weight: float = 1.0  # parent's words; measured in bench/model_choices.py
     lexicon: bool = False  # VADER scores: no gain measured, so off by default
     min_df: int = 2
-    reply_stance: bool = True  # replies' own classifier, with the parent's stance; bench/model_choices.py
     c_stance: float = 8.0
     c_arguments: float = 8.0
     c_sentiment: float = 4.0
@@ -144,11 +142,6 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
     if "stance" in heads:
         stance = _classifier(config.c_stance, config.seed).fit(X, frame["stance"])
         predictor.stance = TemperatureScaled(stance, temperature) if temperature else stance
-        replies = fit_reply_stance(features, X, frame, frame["stance"], _groups(frame, config.group_by),
-                                   lambda: _classifier(config.c_stance, config.seed)) if config.reply_stance else None
-        if replies is not None and temperature:
-            replies.classifier = TemperatureScaled(replies.classifier, temperature)
-        predictor.replies = replies
     if "arguments" in heads:
         _, Y = _tag_matrix(frame)
         classifiers = []
@@ -189,7 +182,7 @@ def cross_validate(frame: pd.DataFrame, heads: list[str], config: TrainConfig, p
         X = predictor.features.transform(test)
         oof["fold"][test_idx] = fold
         if "stance" in heads:
-            oof["stance"][test_idx] = _aligned(predictor.stance, X, stance_labels, predictor.stance_proba(X))
+            oof["stance"][test_idx] = _aligned(predictor.stance, X, stance_labels)
         if "arguments" in heads:
             oof["arguments"][test_idx] = predictor.arguments.probabilities(X)
         if "sentiment" in heads:
@@ -200,10 +193,9 @@ def cross_validate(frame: pd.DataFrame, heads: list[str], config: TrainConfig, p
     return oof
 
 
-def _aligned(classifier, X, labels: list[str], proba: np.ndarray | None = None) -> np.ndarray:
-    """predict_proba (or `proba`, in the classifier's class order) with columns in `labels`
-    order (a fold may miss a rare label)."""
-    proba = classifier.predict_proba(X) if proba is None else proba
+def _aligned(classifier, X, labels: list[str]) -> np.ndarray:
+    """predict_proba with columns in `labels` order (a fold may miss a rare label)."""
+    proba = classifier.predict_proba(X)
     out = np.zeros((X.shape[0], len(labels)))
     for j, label in enumerate(classifier.classes_):
         out[:, labels.index(label)] = proba[:, j]
