@@ -183,6 +183,9 @@ def _read_delimited_chunks(path: Path, chunk_rows: int):
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not readable as {encoding} past byte {exc.start} of a chunk; "
                          "save it as UTF-8 and run again") from exc
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: {str(exc).strip().replace('Error tokenizing data. C error: ', '')}; "
+                         "check its delimiter and quoting") from exc
 
 
 def classify_file(predictor, source: str | Path, out: str | Path, text_column: str = TEXT, jobs: int = 1,
@@ -200,6 +203,8 @@ def classify_file(predictor, source: str | Path, out: str | Path, text_column: s
 
     def frames():
         for chunk in _read_chunks(source, chunk_rows):
+            if chunk.empty:
+                continue
             if text_column not in chunk:
                 raise InputError(f"{source}: column '{text_column}' not found (columns: "
                                  f"{', '.join(map(str, chunk.columns[:12]))}); use --text-column to name it")

@@ -99,3 +99,18 @@ def test_argument_probabilities_in_one_pass_equal_each_classifiers_own(bundle):
     expected = np.column_stack([c.predict_proba(features)[:, 1] if c is not None else np.zeros(len(frame))
                                 for c in head.classifiers])
     assert np.allclose(head.probabilities(features), expected, atol=1e-6)
+
+
+def test_classify_file_reads_quoted_line_breaks_and_names_a_bad_row(tmp_path, bundle, capsys):
+    from tests.helpers import run, write
+
+    good = write(tmp_path / "good.csv", 'id,text\n1,"first line\nsecond line, same comment"\n2,Open weights win.\n')
+    assert classify_file(load_bundle(bundle)[0], good, tmp_path / "good.parquet") == 2
+    assert pd.read_parquet(tmp_path / "good.parquet")["text"].iloc[0] == "first line\nsecond line, same comment"
+    header_only = write(tmp_path / "empty.csv", "id,text\n")
+    assert classify_file(load_bundle(bundle)[0], header_only, tmp_path / "empty.csv.out.csv") == 0
+    bad = write(tmp_path / "bad.csv", "id,text\n1,fine\n2,one,too many\n")
+    code, _, err = run(capsys, "classify", str(bad), "--out", str(tmp_path / "bad.out.csv"), "--model", str(bundle),
+                       "--quiet")
+    assert code == 1
+    assert "bad.csv" in err and "Expected 2 fields in line 3, saw 3" in err and "Traceback" not in err
