@@ -152,12 +152,19 @@ def _write_predictions(store: Store, ids: list[str], predicted: pd.DataFrame, ve
 def _read_chunks(path: Path, chunk_rows: int):
     suffix = path.suffix.lower()
     if suffix == ".parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-            yield batch.to_pandas()
+        try:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+                yield batch.to_pandas()
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"{path}: not a readable Parquet file ({exc})") from exc
     elif suffix in (".jsonl", ".ndjson"):
-        yield from pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False)
+        try:
+            yield from pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False)
+        except ValueError as exc:
+            raise InputError(f"{path}: not valid JSON Lines ({exc}); each line must hold one JSON object") from exc
     elif suffix in (".csv", ".tsv", ".txt"):
         yield from _read_delimited_chunks(path, chunk_rows)
     else:

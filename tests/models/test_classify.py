@@ -114,3 +114,16 @@ def test_classify_file_reads_quoted_line_breaks_and_names_a_bad_row(tmp_path, bu
                        "--quiet")
     assert code == 1
     assert "bad.csv" in err and "Expected 2 fields in line 3, saw 3" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("broken.jsonl", '{"id": 1, "text": "ok"}\n{"id": 2, "text": \n', "not valid JSON Lines"),
+    ("broken.parquet", "not parquet at all", "not a readable Parquet file"),
+])
+def test_classify_file_turns_unreadable_input_into_one_clear_error(tmp_path, bundle, capsys, name, content, message):
+    from tests.helpers import run, write
+
+    path = write(tmp_path / name, content)
+    code, _, err = run(capsys, "classify", str(path), "--out", str(tmp_path / "out.csv"), "--model", str(bundle),
+                       "--quiet")
+    assert code == 1 and name in err and message in err and "Traceback" not in err
