@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from tracker.classify import predict_frame
+from tracker.errors import LabelError
 from tracker.metrics import by_language, classification_report, multilabel_report
 from tracker.schema import split_arguments
 from tracker.train import prepare
@@ -28,6 +29,9 @@ def evaluate_frame(predictor, frame: pd.DataFrame) -> dict:
         labels = sorted(set(data["sentiment"]) | set(predicted["sentiment"]))
         report["sentiment"] = by_language(scored, lambda f: classification_report(f["sentiment"], f["_sent"], labels,
                                                                                   sides=False))
+    if not report:
+        raise LabelError("the data has no stance, arguments or sentiment column to compare the model with; "
+                         "name them with --stance-column, --arguments-column, --sentiment-column")
     return report
 
 

@@ -137,7 +137,11 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
     has_parents = frame[PARENT].str.len().gt(0).sum() >= 2 * config.min_df
     features = text_features(config.char_ngrams, config.context_weight if has_parents else 0.0, config.lexicon,
                              config.min_df)
-    X = features.fit_transform(frame)
+    try:
+        X = features.fit_transform(frame)
+    except ValueError as exc:  # "After pruning, no terms remain"
+        raise LabelError(f"too little text to learn from ({len(frame)} comments): no words are left once "
+                         f"those seen in fewer than {config.min_df} comments are dropped; add labeled rows") from exc
     predictor = Predictor(features=features, config=config.as_dict())
     if "stance" in heads:
         stance = _classifier(config.c_stance, config.seed).fit(X, frame["stance"])
@@ -265,7 +269,17 @@ def train(frame: pd.DataFrame, config: TrainConfig | None = None, progress: bool
     tags = _tag_matrix(frame)[0] if "arguments" in heads else []
     thresholds, temperature, report = None, None, {}
     if evaluate:
-        oof = cross_validate(frame, heads, config, progress)
+        groups = len(set(_groups(frame, config.group_by)))
+        if groups < config.folds:
+            unit = config.group_by if config.group_by in frame else "row"
+            raise LabelError(f"{config.folds}-fold cross-validation needs at least {config.folds} groups "
+                             f"(by {unit}) and the data has {groups}: pass --folds with a smaller number "
+                             "(at least 2), or --no-evaluate to train without a report")
+        try:
+            oof = cross_validate(frame, heads, config, progress)
+        except ValueError as exc:  # a label too rare for the folds, as scikit-learn words it
+            raise LabelError(f"cross-validation cannot split these labels ({exc}); pass --folds with a smaller "
+                             "number, add labeled rows, or --no-evaluate to train without a report") from exc
         if "arguments" in heads:
             thresholds = tune_thresholds(oof["arguments"], oof["Y"])
         if "stance" in heads:

@@ -110,3 +110,18 @@ def test_side_f1_is_reported_for_stance_only(capsys, small_labeled, bundle):
     report = json.loads(out)
     assert "side_f1" in report["stance"]["all"]
     assert "side_f1" not in report["sentiment"]["all"]
+
+
+def test_too_little_data_for_the_folds_and_no_labels_to_evaluate_are_clear_errors(capsys, tmp_path, models_dir, bundle):
+    tiny = tmp_path / "tiny.csv"
+    tiny.write_text("text,stance\nOpen weights win.,pro_open\nPay for the API.,pro_closed\n")
+    code, _, err = run(capsys, "train", "--data", str(tiny), "--name", "tiny", "--quiet")
+    assert code == 1 and "needs at least 5 groups" in err and "--no-evaluate" in err
+    code, _, err = run(capsys, "train", "--data", str(tiny), "--name", "tiny", "--folds", "2", "--quiet")
+    assert code == 1 and "cannot split these labels" in err and "Traceback" not in err
+    code, _, err = run(capsys, "train", "--data", str(tiny), "--name", "tiny", "--no-evaluate", "--quiet")
+    assert code == 1 and "too little text to learn from (2 comments)" in err
+    unlabeled = tmp_path / "unlabeled.csv"
+    unlabeled.write_text("text\nNothing to compare with.\n")
+    code, _, err = run(capsys, "evaluate", "--data", str(unlabeled), "--model", str(bundle))
+    assert code == 1 and "no stance, arguments or sentiment column" in err
