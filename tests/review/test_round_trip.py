@@ -50,6 +50,17 @@ def test_queue_is_ranked_by_uncertainty_and_honours_the_filters(classified):
     assert review_queue(store, 10, Filters(start=date(2030, 1, 1))).empty
 
 
+def test_the_cli_queue_without_clustering_is_the_most_uncertain_first(capsys, tmp_path, classified):
+    store, _ = classified
+    out_file = tmp_path / "plain.csv"
+    code, _, err = run(capsys, "--db", str(store.path), "review", "queue", "--n", "8", "--no-cluster", "--out",
+                       str(out_file))
+    assert code == 0, err
+    plain = pd.read_csv(out_file, dtype=str, keep_default_na=False)
+    assert plain["id"].tolist() == review_queue(store, 8, cluster=False)["id"].tolist()
+    assert plain["uncertainty"].astype(float).is_monotonic_decreasing
+
+
 def test_queue_without_predictions_says_to_classify_first(store):
     with pytest.raises(ModelError, match="tracker classify"):
         review_queue(store, 5)
