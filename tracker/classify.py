@@ -172,21 +172,16 @@ def _read_chunks(path: Path, chunk_rows: int):
 
 
 def _read_delimited_chunks(path: Path, chunk_rows: int):
-    """CSV or TSV in its own encoding (UTF-8, else cp1252 and kin); a .txt table is tab-separated
-    when its header has more tabs than commas, and then plain: its quotes are text."""
-    import csv
-
-    from tracker.ingest.tables import detect_encoding
+    """CSV, TSV or a .txt table in its own encoding (UTF-8, else cp1252 and kin), with the
+    dialect the ingest reader and labeled files use (`table_dialect`)."""
+    from tracker.ingest.tables import detect_encoding, table_dialect
 
     encoding = detect_encoding(path)
-    with open(path, encoding=encoding, errors="replace") as handle:
-        header = handle.readline()
-    suffix = path.suffix.lower()
-    tab = suffix == ".tsv" or (suffix == ".txt" and header.count("\t") > header.count(","))
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        delimiter, quoting = table_dialect(path, handle.readline())
     try:
-        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False,
-                               sep="\t" if tab else ",", encoding=encoding,
-                               quoting=csv.QUOTE_NONE if suffix == ".txt" and tab else csv.QUOTE_MINIMAL)
+        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, sep=delimiter,
+                               encoding=encoding, quoting=quoting)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not readable as {encoding} past byte {exc.start} of a chunk; "
                          "save it as UTF-8 and run again") from exc

@@ -20,35 +20,15 @@ from tracker.schema import ARGUMENTS, LABELED_OPTIONAL, LABELED_REQUIRED, LANGS,
 READABLE = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".parquet")
 
 
-def _decoded(path: Path) -> str:
-    """The file's text: UTF-8 (with or without BOM), else its best single-byte guess (cp1252 for
-    the Windows exports that tweets and forum dumps often come in)."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "utf_16"]).best()
-        return str(best) if best is not None else data.decode("cp1252", errors="replace")
-
-
 def _read_delimited(path: Path) -> pd.DataFrame:
-    """CSV, TSV, or a .txt table (tab-separated when its header has more tabs than commas).
+    """CSV, TSV or a .txt table, in its own encoding (the whole file is checked: labeled files
+    are small), with the dialect the ingest reader and `tracker classify` use."""
+    from tracker.ingest.tables import detect_encoding, table_dialect
 
-    A tab-separated file whose every line has the header's number of tabs has no quoted
-    fields: its quotes are text (a tweet that starts with one), so they are read as such.
-    """
-    import csv
-    import io
-
-    text = _decoded(path)
-    lines = [line for line in text.splitlines() if line.strip()]
-    header = lines[0] if lines else ""
-    tab = path.suffix.lower() == ".tsv" or (path.suffix.lower() == ".txt" and header.count("\t") > header.count(","))
-    plain = tab and all(line.count("\t") == header.count("\t") for line in lines)
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep="\t" if tab else ",",
-                       quoting=csv.QUOTE_NONE if plain else csv.QUOTE_MINIMAL)
+    encoding = detect_encoding(path, whole=True)
+    with open(path, encoding=encoding, newline="") as handle:
+        delimiter, quoting = table_dialect(path, handle.readline())
+    return pd.read_csv(path, dtype=str, keep_default_na=False, sep=delimiter, quoting=quoting, encoding=encoding)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

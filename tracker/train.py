@@ -269,11 +269,11 @@ def train(frame: pd.DataFrame, config: TrainConfig | None = None, progress: bool
     tags = _tag_matrix(frame)[0] if "arguments" in heads else []
     thresholds, temperature, report = None, None, {}
     if evaluate:
-        groups = len(set(_groups(frame, config.group_by)))
-        if groups < config.folds:
+        groups = _groups(frame, config.group_by)
+        if len(set(groups)) < config.folds:
             unit = config.group_by if config.group_by in frame else "row"
             raise LabelError(f"{config.folds}-fold cross-validation needs at least {config.folds} groups "
-                             f"(by {unit}) and the data has {groups}: pass --folds with a smaller number "
+                             f"(by {unit}) and the data has {len(set(groups))}: pass --folds with a smaller number "
                              "(at least 2), or --no-evaluate to train without a report")
         try:
             oof = cross_validate(frame, heads, config, progress)
@@ -285,7 +285,7 @@ def train(frame: pd.DataFrame, config: TrainConfig | None = None, progress: bool
         if "stance" in heads:
             y_index = np.array([oof["stance_labels"].index(v) for v in frame["stance"]])
             temperature = _useful_temperature(oof["stance"], y_index)
-        report = report_from_oof(frame, oof, thresholds, temperature, _groups(frame, config.group_by))
+        report = report_from_oof(frame, oof, thresholds, temperature, groups)
         report["cv"] = {"folds": config.folds, "grouped_by": config.group_by, "temperature": temperature}
     predictor = _fit_heads(frame, heads, config, tags, thresholds, temperature)
     return TrainResult(predictor=predictor, report=report, skipped=skipped)

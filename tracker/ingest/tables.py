@@ -40,17 +40,28 @@ def sniff_table(head: str, path: Path) -> str | None:
     return None
 
 
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig for a BOM, utf-8 when the head decodes, else the best single-byte guess (cp1252)."""
+def table_dialect(path: Path, header: str) -> tuple[str, int]:
+    """Delimiter and csv quoting of a table whose first line is `header`: tabs for a .tsv or
+    when the header has more tabs than commas, else commas. A tab-separated .txt table (the
+    shape of tweet and annotation exports) is plain text: its quotes belong to the fields (a
+    tweet that starts with one), so it is read without quoting."""
+    tab = path.suffix.lower() == ".tsv" or header.count("\t") > header.count(",")
+    plain = tab and path.suffix.lower() == ".txt"
+    return ("\t" if tab else ","), (csv.QUOTE_NONE if plain else csv.QUOTE_MINIMAL)
+
+
+def detect_encoding(path: Path, whole: bool = False) -> str:
+    """utf-8-sig for a BOM, utf-8 when the head (or, with `whole`, the whole file) decodes,
+    else the best single-byte guess (cp1252)."""
     with open(path, "rb") as handle:
-        head = handle.read(_SNIFF)
+        head = handle.read() if whole else handle.read(_SNIFF)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     try:
         head.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 4:  # a character cut by the sniff window
+        if not whole and exc.start >= len(head) - 4:  # a character cut by the sniff window
             return "utf-8"
     from charset_normalizer import from_bytes
 
@@ -118,8 +129,8 @@ def _csv_rows(path: Path, options: ReadOptions) -> Iterator[tuple[int, list[str]
     with _open_text(path, options) as handle:
         sample = handle.read(_SNIFF)
         handle.seek(0)
-        delimiter = "\t" if path.suffix.lower() == ".tsv" or sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",") else ","
-        reader = csv.reader(handle, delimiter=delimiter)
+        delimiter, quoting = table_dialect(path, sample.split("\n", 1)[0])
+        reader = csv.reader(handle, delimiter=delimiter, quoting=quoting)
         try:
             header = next(reader)
         except StopIteration:
