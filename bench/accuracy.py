@@ -1,5 +1,6 @@
 """Accuracy of the default configuration on a held-out split of data/labeled/ (by thread),
-beside the cross-validated figures, and on the independent set when it exists.
+beside the cross-validated figures, and on each independent set in data/heldout/ and all of them
+together.
 
     python bench/accuracy.py [--test-share 0.2]
 """
@@ -40,8 +41,11 @@ def main() -> None:
     print("\n== held-out threads ==")
     print(format_report(evaluate_frame(result.predictor, test_part)))
     independent = sorted(glob.glob("data/heldout/*.csv"))
-    if independent:
-        print("\n== independent set (written apart from data/labeled) ==")
+    for path in independent:
+        print(f"\n== independent set {path} (written apart from data/labeled) ==")
+        print(format_report(evaluate_frame(result.predictor, read_labeled([path]))))
+    if len(independent) > 1:
+        print("\n== independent sets together ==")
         print(format_report(evaluate_frame(result.predictor, read_labeled(independent))))
 
 

@@ -103,3 +103,12 @@ def test_events_are_dated_within_the_story():
     assert dates.min() >= pd.Timestamp("2024-12-01") and dates.max() <= pd.Timestamp("2025-05-31")
     for name in ("DeepSeek-R1", "Stargate", "Llama 4", "Distillation accusations"):
         assert name in set(events["event"])
+
+
+@pytest.mark.parametrize("path", HELDOUT)
+def test_heldout_sets_share_no_comment_with_the_training_corpus(labeled, path):
+    heldout = read_labeled([path])["text"].tolist()
+    texts = heldout + labeled["text"].tolist()
+    leaks = [(texts[i][:60], texts[j][:60]) for i, j, _ in near_duplicates(texts, threshold=0.6)
+             if i < len(heldout) <= j]
+    assert leaks == []
