@@ -23,8 +23,10 @@ def test_comments_with_labels_shows_the_human_label_and_says_so(classified):
     store, _ = classified
     human = relabel_some(store)
     first = next(iter(human))
-    add_label(store, first, "bo", "neutral" if human[first] != "neutral" else "pro_open", "", "positive")
-    human[first] = "neutral" if human[first] != "neutral" else "pro_open"  # the latest label wins
+    model_first = store.conn.execute("SELECT stance FROM predictions WHERE comment_id = ?", (first,)).fetchone()[0]
+    second = next(s for s in OTHER if s not in (human[first], model_first))
+    add_label(store, first, "bo", second, "", "positive")
+    human[first] = second  # the latest label wins
     frame = pd.concat(comments_with_labels(store))
     assert len(frame) == store.count_comments() and frame["id"].is_unique
     labeled = frame[frame["id"].isin(human)]
@@ -63,7 +65,7 @@ def test_stance_over_time_counts_the_human_label_instead_of_the_model(classified
 def test_labels_export_writes_the_latest_human_labels_as_a_valid_labeled_file(capsys, tmp_path, classified):
     store, _ = classified
     human = relabel_some(store, 8)
-    first = next(iter(human))
+    first = next(i for i in human if human[i] != "off_topic")  # an off_topic label carries no tags
     add_label(store, first, "bo", human[first], "cost", "negative", "second look")
     out = tmp_path / "labels.csv"
     code, stdout, err = run(capsys, "--db", str(store.path), "labels", "export", "--out", str(out))
