@@ -1,0 +1,43 @@
+"""The agreement checks in data/agreement/: complete, within the label contract, applied."""
+
+import pandas as pd
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from tracker.labeled import read_labeled
+from tracker.schema import ARGUMENTS, SENTIMENTS, STANCES, split_arguments
+
+CHECKS = [("sample.csv", "second_labeling.csv"), ("sample_b.csv", "second_labeling_b.csv")]
+
+
+@pytest.fixture(scope="module")
+def labeled():
+    import glob
+
+    return read_labeled(sorted(glob.glob("data/labeled/*.csv"))).set_index("id")
+
+
+def read(name):
+    return pd.read_csv(f"data/agreement/{name}", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("sample, second", CHECKS)
+def test_second_labeling_covers_the_sample_once_within_the_contract(sample, second):
+    given, labels = read(sample), read(second)
+    assert sorted(given["id"]) == sorted(labels["id"]) and labels["id"].is_unique
+    assert labels["stance"].isin(STANCES).all() and labels["sentiment"].isin(SENTIMENTS).all()
+    assert all(set(split_arguments(cell)) <= set(ARGUMENTS) for cell in labels["arguments"])
+
+
+def test_second_check_decisions_are_applied_to_the_corpus(labeled):
+    decided = read("resolved_b.csv").set_index("id")["decided_stance"]
+    assert labeled.loc[decided.index, "stance"].to_dict() == decided.to_dict()
+
+
+def test_second_check_agrees_on_stance_as_data_readme_says(labeled):
+    second = read("second_labeling_b.csv").set_index("id")
+    first = read("resolved_b.csv").set_index("id")["first_stance"]
+    # the corpus now holds the decided labels; the first annotator's are the corpus's before them
+    before = labeled.loc[second.index, "stance"].copy()
+    before.loc[first.index] = first
+    assert round(cohen_kappa_score(before, second["stance"]), 3) == 0.960
