@@ -35,7 +35,7 @@ test: install
 
 # every benchmark; each prints its figures beside a baseline measured in the same run
 bench: model
-	for b in language ingest ingest_dump classify prevalence accuracy model_choices dashboard active_learning; do \
+	for b in language ingest ingest_dump classify prevalence accuracy learning_curve model_choices dashboard active_learning; do \
 		$(PY) bench/$$b.py || exit 1; done
 
 clean:
