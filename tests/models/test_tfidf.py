@@ -63,14 +63,38 @@ def test_a_batch_without_any_word_gives_empty_rows(corpus):
     assert vectorizer.transform(["", "  "]).nnz == 0
 
 
-def test_the_cached_vocabulary_is_not_pickled(corpus):
+def test_pickling_stores_the_vocabulary_as_arrays_and_restores_it(corpus):
     import pickle
 
     vectorizer = ArrowTfidfVectorizer(**word_vectorizer().get_params()).fit(corpus[:300])
     before = vectorizer.transform(corpus[300:320])
+    state = vectorizer.__getstate__()
+    # no dict of strings and no Arrow object in the pickle: numpy arrays, which joblib reads fast
+    assert "vocabulary_" not in state and "_arrow_terms" not in state
+    assert isinstance(state["_vocabulary_utf8"], np.ndarray) and isinstance(state["_vocabulary_offsets"], np.ndarray)
+    assert isinstance(vectorizer.vocabulary_, dict)  # taking the state left the vectorizer whole
     copy = pickle.loads(pickle.dumps(vectorizer))
-    assert "_arrow_terms" not in copy.__dict__
+    assert copy.vocabulary_ == vectorizer.vocabulary_
     assert np.allclose(copy.transform(corpus[300:320]).toarray(), before.toarray())
+
+
+def test_a_vectorizer_pickled_with_its_vocabulary_dict_still_loads(corpus):
+    vectorizer = ArrowTfidfVectorizer(**word_vectorizer().get_params()).fit(corpus[:300])
+    old_state = dict(vectorizer.__dict__)  # the state bundles of earlier versions hold
+    old_state.pop("_arrow_terms", None), old_state.pop("_arrow_vocabulary", None)
+    copy = ArrowTfidfVectorizer.__new__(ArrowTfidfVectorizer)
+    copy.__setstate__(old_state)
+    assert abs(copy.transform(corpus[300:320]) - vectorizer.transform(corpus[300:320])).max() == 0
+
+
+def test_a_bundle_loads_without_unpickling_the_vocabulary_item_by_item(tmp_path, corpus):
+    import joblib
+
+    vectorizer = ArrowTfidfVectorizer(**char_vectorizer().get_params()).fit(corpus)
+    joblib.dump(vectorizer, tmp_path / "v.joblib", compress=3)
+    loaded = joblib.load(tmp_path / "v.joblib")
+    assert loaded.vocabulary_ == vectorizer.vocabulary_
+    assert loaded._terms().to_pylist()[:5] == sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)[:5]
 
 
 def test_fitting_again_forgets_the_previous_vocabulary(corpus):
