@@ -2,8 +2,8 @@
 
 Trains the default model's stance head on a random share of the threads of data/labeled/
 (several draws per share) and scores it on every set in data/heldout/ together, beside the
-file-by-file generalisation of the corpus's two halves: trained on the files of the first
-two sessions, scored on the third session's files (other writers, other places), and back.
+generalisation across writers: trained on the first corpus's six files, scored on the third
+session's files (other writers, other places), and back.
 
     python bench/learning_curve.py [--shares 0.25 0.5 0.75 1.0] [--draws 3]
 """

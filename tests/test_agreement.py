@@ -1,5 +1,7 @@
 """The agreement checks in data/agreement/: complete, within the label contract, applied."""
 
+import glob
+
 import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
@@ -12,8 +14,6 @@ CHECKS = [("sample.csv", "second_labeling.csv"), ("sample_b.csv", "second_labeli
 
 @pytest.fixture(scope="module")
 def labeled():
-    import glob
-
     return read_labeled(sorted(glob.glob("data/labeled/*.csv"))).set_index("id")
 
 
