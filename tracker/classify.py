@@ -172,18 +172,15 @@ def _read_chunks(path: Path, chunk_rows: int):
 
 
 def _read_delimited_chunks(path: Path, chunk_rows: int):
-    """CSV, TSV or a .txt table in its own encoding (UTF-8, else cp1252 and kin), with the
-    dialect the ingest reader and labeled files use (`table_dialect`)."""
-    from tracker.ingest.tables import detect_encoding, table_dialect
+    """CSV, TSV or a .txt table in its own encoding (UTF-8, else cp1252 and kin), read as the
+    ingest reader and labeled files read it (`read_csv_options`)."""
+    from tracker.ingest.tables import read_csv_options
 
-    encoding = detect_encoding(path)
-    with open(path, encoding=encoding, errors="replace", newline="") as handle:
-        delimiter, quoting = table_dialect(path, handle.readline())
+    options = read_csv_options(path)
     try:
-        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, sep=delimiter,
-                               encoding=encoding, quoting=quoting)
+        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, **options)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not readable as {encoding} past byte {exc.start} of a chunk; "
+        raise InputError(f"{path}: not readable as {options['encoding']} past byte {exc.start} of a chunk; "
                          "save it as UTF-8 and run again") from exc
     except pd.errors.ParserError as exc:
         raise InputError(f"{path}: {str(exc).strip().replace('Error tokenizing data. C error: ', '')}; "

@@ -20,17 +20,6 @@ from tracker.schema import ARGUMENTS, LABELED_OPTIONAL, LABELED_REQUIRED, LANGS,
 READABLE = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".parquet")
 
 
-def _read_delimited(path: Path) -> pd.DataFrame:
-    """CSV, TSV or a .txt table, in its own encoding (the whole file is checked: labeled files
-    are small), with the dialect the ingest reader and `tracker classify` use."""
-    from tracker.ingest.tables import detect_encoding, table_dialect
-
-    encoding = detect_encoding(path, whole=True)
-    with open(path, encoding=encoding, newline="") as handle:
-        delimiter, quoting = table_dialect(path, handle.readline())
-    return pd.read_csv(path, dtype=str, keep_default_na=False, sep=delimiter, quoting=quoting, encoding=encoding)
-
-
 def read_table(path: str | Path) -> pd.DataFrame:
     """A whole CSV/TSV/.txt table, JSON Lines or Parquet file as strings (labeled files are small)."""
     path = Path(path)
@@ -43,7 +32,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
         elif suffix in (".jsonl", ".ndjson"):
             frame = pd.read_json(path, lines=True, dtype=False)
         elif suffix in (".csv", ".tsv", ".txt"):
-            frame = _read_delimited(path)
+            from tracker.ingest.tables import read_csv_options
+
+            # the whole file is checked for its encoding: labeled files are small
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, **read_csv_options(path, whole=True))
         else:
             raise InputError(f"{path}: unsupported extension '{suffix}'; use one of {', '.join(READABLE)}")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:

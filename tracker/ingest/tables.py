@@ -69,6 +69,16 @@ def detect_encoding(path: Path, whole: bool = False) -> str:
     return best.encoding if best is not None else "cp1252"
 
 
+def read_csv_options(path: Path, whole: bool = False) -> dict:
+    """`pandas.read_csv` options for a CSV, TSV or .txt table: its encoding (`detect_encoding`,
+    over the whole file with `whole`) and its dialect (`table_dialect`), so that labeled files
+    and `tracker classify` read a table the way the ingest reader does."""
+    encoding = detect_encoding(path, whole)
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        delimiter, quoting = table_dialect(path, handle.readline())
+    return {"sep": delimiter, "quoting": quoting, "encoding": encoding}
+
+
 class _Mapping:
     """Which input column holds each record field."""
 
