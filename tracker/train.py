@@ -126,9 +126,11 @@ def _classifier(c: float, seed: int) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed)
 
 
-def _tag_matrix(frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+def _tag_matrix(frame: pd.DataFrame, tags: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+    """The tags (those of the data unless given) and a rows x tags matrix of which row has which."""
     sets = [set(split_arguments(v)) for v in frame["arguments"]]
-    tags = sorted(set().union(*sets)) if sets else []
+    if tags is None:
+        tags = sorted(set().union(*sets)) if sets else []
     return tags, np.array([[t in s for t in tags] for s in sets], dtype=bool).reshape(len(sets), len(tags))
 
 
@@ -147,7 +149,7 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
         stance = _classifier(config.c_stance, config.seed).fit(X, frame["stance"])
         predictor.stance = TemperatureScaled(stance, temperature) if temperature else stance
     if "arguments" in heads:
-        _, Y = _tag_matrix(frame)
+        _, Y = _tag_matrix(frame, tags)  # a fold's training rows may lack a tag the whole data has
         classifiers = []
         for j in range(len(tags)):
             column = Y[:, j]

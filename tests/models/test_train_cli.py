@@ -125,3 +125,18 @@ def test_too_little_data_for_the_folds_and_no_labels_to_evaluate_are_clear_error
     unlabeled.write_text("text\nNothing to compare with.\n")
     code, _, err = run(capsys, "evaluate", "--data", str(unlabeled), "--model", str(bundle))
     assert code == 1 and "no stance, arguments or sentiment column" in err
+
+
+def test_a_tag_missing_from_one_folds_training_rows_keeps_every_tag_in_its_column():
+    from tracker.train import TrainConfig, cross_validate, prepare
+
+    frame = prepare(labeled_sample(40))
+    frame["arguments"] = frame["arguments"].str.replace("innovation", "").str.strip(";")
+    rare_thread = frame["thread_id"].iloc[0]  # "innovation" only in one thread: one fold trains without it
+    frame.loc[frame["thread_id"] == rare_thread, "arguments"] = "innovation"
+    oof = cross_validate(frame, ["stance", "arguments"], TrainConfig(folds=3))
+    assert "innovation" in oof["tags"]
+    column = oof["tags"].index("innovation")
+    rare = (frame["thread_id"] == rare_thread).to_numpy()
+    assert (oof["arguments"][rare, column] == 0).all()  # its fold's model never saw the tag
+    assert oof["arguments"][~rare, column].max() > 0
