@@ -59,9 +59,28 @@ def _predict_in_worker(chunk: pd.DataFrame) -> pd.DataFrame:
     return predict_frame(_worker_predictor, chunk)
 
 
+class _Ready:
+    """A prediction made in this process, with the interface of a pool's AsyncResult."""
+
+    def __init__(self, value: pd.DataFrame):
+        self.value = value
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self) -> pd.DataFrame:
+        return self.value
+
+
 def _predict_chunks(predictor, chunks, jobs: int):
-    """(chunk, predictions) in input order; with jobs > 1, worker processes that each receive
-    the model once when they start (not with every chunk) and predict chunks ahead."""
+    """(chunk, predictions) in input order.
+
+    With jobs > 1 this process is one of the `jobs` that predict: it hands chunks to
+    `jobs - 1` worker processes, each of which receives the model once when it starts (not
+    with every chunk), keeps each of them two chunks ahead, and predicts the next chunk itself
+    whenever they are busy. So no core waits while the workers import their libraries, and
+    `--jobs 2` on two cores runs two processes, not three.
+    """
     if jobs == 1:
         for chunk in chunks:
             yield chunk, predict_frame(predictor, chunk)
@@ -72,13 +91,16 @@ def _predict_chunks(predictor, chunks, jobs: int):
     with tempfile.TemporaryDirectory(prefix="tracker-classify-") as folder:
         model_file = Path(folder) / "model.pickle"
         model_file.write_bytes(pickle.dumps(predictor, protocol=pickle.HIGHEST_PROTOCOL))
-        with context.Pool(jobs, initializer=_start_worker, initargs=(str(model_file),)) as pool:
-            pending: deque = deque()
+        with context.Pool(jobs - 1, initializer=_start_worker, initargs=(str(model_file),)) as pool:
+            pending: deque = deque()  # (chunk, result) in input order
             for chunk in chunks:
-                pending.append((chunk, pool.apply_async(_predict_in_worker, (chunk[_read_columns(predictor, chunk)],))))
-                if len(pending) > 2 * jobs:
+                while pending and (pending[0][1].ready() or len(pending) > 8 * jobs):  # memory stays bounded
                     done, result = pending.popleft()
                     yield done, result.get()
+                if sum(not result.ready() for _, result in pending) < 2 * (jobs - 1):
+                    pending.append((chunk, pool.apply_async(_predict_in_worker, (chunk[_read_columns(predictor, chunk)],))))
+                else:
+                    pending.append((chunk, _Ready(predict_frame(predictor, chunk))))
             while pending:
                 done, result = pending.popleft()
                 yield done, result.get()

@@ -70,6 +70,25 @@ def test_parallel_and_serial_runs_give_the_same_predictions(tmp_path, bundle):
     assert results[0] == results[1]
 
 
+def test_with_two_jobs_this_process_and_a_worker_share_the_chunks_and_keep_their_order(tmp_path, bundle, monkeypatch):
+    predictor, _ = load_bundle(bundle)
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"id": range(60), "text": [f"{TEXTS[i % 6]} ({i})" for i in range(60)]}).to_csv(source, index=False)
+    classify_file(predictor, source, tmp_path / "serial.csv", chunk_rows=3)
+    local = {"chunks": 0}
+    real_predict = classify_module.predict_frame
+
+    def counted(*args):  # only calls made in this process are counted, not the worker's
+        local["chunks"] += 1
+        return real_predict(*args)
+
+    monkeypatch.setattr(classify_module, "predict_frame", counted)
+    assert classify_file(predictor, source, tmp_path / "parallel.csv", jobs=2, chunk_rows=3) == 60
+    assert 0 < local["chunks"] <= 20 - 2  # the first two chunks always go to the worker
+    serial, parallel = (pd.read_csv(tmp_path / name, dtype=str) for name in ("serial.csv", "parallel.csv"))
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_classify_file_keeps_input_columns_and_adds_predictions(tmp_path, bundle, suffix):
     predictor, card = load_bundle(bundle)
@@ -99,6 +118,16 @@ def test_argument_probabilities_in_one_pass_equal_each_classifiers_own(bundle):
     expected = np.column_stack([c.predict_proba(features)[:, 1] if c is not None else np.zeros(len(frame))
                                 for c in head.classifiers])
     assert np.allclose(head.probabilities(features), expected, atol=1e-6)
+
+
+def test_argument_decisions_join_each_rows_tags_above_their_own_thresholds():
+    import numpy as np
+
+    from tracker.predictor import ArgumentHead
+
+    head = ArgumentHead(["cost", "openness", "geopolitics"], [None] * 3, [0.5, 0.2, 0.9])
+    probabilities = np.array([[0.6, 0.1, 0.95], [0.4, 0.2, 0.5], [0.1, 0.1, 0.1], [0.5, 0.3, 0.9]])
+    assert head.decide(probabilities) == ["cost;geopolitics", "openness", "", "cost;openness;geopolitics"]
 
 
 def test_classify_file_reads_quoted_line_breaks_and_names_a_bad_row(tmp_path, bundle, capsys):

@@ -124,7 +124,8 @@ def evaluate(data_files, model, as_json, quiet, **columns):
 @click.option("--out", type=click.Path(dir_okay=False), help="Output file when classifying INPUT_FILE.")
 @click.option("--model", help="Bundle name or directory (default: the current model).")
 @click.option("--text-column", default="text", show_default=True, help="Text column of INPUT_FILE.")
-@click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes.")
+@click.option("--jobs", "-j", default=1, show_default=True,
+              help="Processes that predict (this one and N-1 workers); 2 on a two-core machine.")
 @click.option("--chunk-rows", default=5000, show_default=True, help="Comments per chunk.")
 @quiet_option
 @click.pass_context
