@@ -9,7 +9,8 @@ from sklearn.metrics import cohen_kappa_score
 from tracker.labeled import read_labeled
 from tracker.schema import ARGUMENTS, SENTIMENTS, STANCES, split_arguments
 
-CHECKS = [("sample.csv", "second_labeling.csv"), ("sample_b.csv", "second_labeling_b.csv")]
+CHECKS = [("sample.csv", "second_labeling.csv"), ("sample_b.csv", "second_labeling_b.csv"),
+          ("sample_c.csv", "second_labeling_c.csv")]
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +30,17 @@ def test_second_labeling_covers_the_sample_once_within_the_contract(sample, seco
     assert all(set(split_arguments(cell)) <= set(ARGUMENTS) for cell in labels["arguments"])
 
 
-def test_second_check_decisions_are_applied_to_the_corpus(labeled):
-    decided = read("resolved_b.csv").set_index("id")["decided_stance"]
+@pytest.mark.parametrize("suffix", ["_b", "_c"])
+def test_later_checks_decisions_are_applied_to_the_corpus(labeled, suffix):
+    decided = read(f"resolved{suffix}.csv").set_index("id")["decided_stance"]
     assert labeled.loc[decided.index, "stance"].to_dict() == decided.to_dict()
 
 
-def test_second_check_agrees_on_stance_as_data_readme_says(labeled):
-    second = read("second_labeling_b.csv").set_index("id")
-    first = read("resolved_b.csv").set_index("id")["first_stance"]
+@pytest.mark.parametrize("suffix, kappa", [("_b", 0.960), ("_c", 0.905)])
+def test_later_checks_agree_on_stance_as_data_readme_says(labeled, suffix, kappa):
+    second = read(f"second_labeling{suffix}.csv").set_index("id")
+    first = read(f"resolved{suffix}.csv").set_index("id")["first_stance"]
     # the corpus now holds the decided labels; the first annotator's are the corpus's before them
     before = labeled.loc[second.index, "stance"].copy()
     before.loc[first.index] = first
-    assert round(cohen_kappa_score(before, second["stance"]), 3) == 0.960
+    assert round(cohen_kappa_score(before, second["stance"]), 3) == kappa
