@@ -2,8 +2,8 @@
 
 Trains the default model's stance head on a random share of the threads of data/labeled/
 (several draws per share) and scores it on every set in data/heldout/ together, beside the
-generalisation across writers: trained on the first corpus's six files, scored on the third
-session's files (other writers, other places), and back.
+generalisation across writers: trained on the first corpus's six files, scored on the files
+of the later sessions (other writers, other places), and back.
 
     python bench/learning_curve.py [--shares 0.25 0.5 0.75 1.0] [--draws 3]
 """
@@ -60,8 +60,8 @@ def main() -> None:
         print(f"{share:5.2f}  {mean['n']:8.0f}  {mean['all']:.3f}  {mean['en']:.3f}  {mean['fr']:.3f}", flush=True)
     first = frame["id"].str.rsplit("-", n=1).str[0].isin(FIRST_CORPUS)
     print("\nacross writers (trained on one part of data/labeled/, scored on the other)")
-    for name, a, b in (("first corpus -> third session's files", first, ~first),
-                       ("third session's files -> first corpus", ~first, first)):
+    for name, a, b in (("first corpus -> later sessions' files", first, ~first),
+                       ("later sessions' files -> first corpus", ~first, first)):
         scores = stance_f1(frame[a], frame[b])
         print(f"  {name}: {a.sum()} -> {b.sum()}: {scores['all']:.3f} (en {scores['en']:.3f}, fr {scores['fr']:.3f})")
 
