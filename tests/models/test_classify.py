@@ -128,6 +128,8 @@ def test_argument_decisions_join_each_rows_tags_above_their_own_thresholds():
     head = ArgumentHead(["cost", "openness", "geopolitics"], [None] * 3, [0.5, 0.2, 0.9])
     probabilities = np.array([[0.6, 0.1, 0.95], [0.4, 0.2, 0.5], [0.1, 0.1, 0.1], [0.5, 0.3, 0.9]])
     assert head.decide(probabilities) == ["cost;geopolitics", "openness", "", "cost;openness;geopolitics"]
+    many = ArgumentHead([f"tag{j}" for j in range(17)], [None] * 17, [0.5] * 17)  # past the table's size
+    assert many.decide(np.eye(17)[[0, 16]]) == ["tag0", "tag16"]
 
 
 def test_classify_file_reads_quoted_line_breaks_and_names_a_bad_row(tmp_path, bundle, capsys):
