@@ -36,15 +36,17 @@ class ArgumentHead:
         return out
 
     def decide(self, probabilities: np.ndarray) -> list[str]:
-        """Each row's tags above their thresholds, joined: the row's set of tags read as a
-        number, which picks its string from a table of every combination (2^7 for 7 tags)."""
+        """Each row's tags above their thresholds, joined; each combination present in the batch
+        is joined once (rows keyed by their packed tag bits), not once per row."""
         chosen = probabilities >= np.asarray(self.thresholds)[None, :]
-        if len(self.tags) > 16:  # a table of 2^n strings would be too large
-            return [ARGUMENT_SEPARATOR.join(t for t, on in zip(self.tags, row) if on) for row in chosen]
-        bits = 1 << np.arange(len(self.tags))
-        table = np.array([ARGUMENT_SEPARATOR.join(t for t, b in zip(self.tags, bits) if code & b)
-                          for code in range(1 << len(self.tags))], dtype=object)
-        return table[chosen @ bits].tolist()
+        if not self.tags:
+            return [""] * len(chosen)
+        packed = np.ascontiguousarray(np.packbits(chosen, axis=1))
+        _, first, inverse = np.unique(packed.view(f"V{packed.shape[1]}").ravel(), return_index=True,
+                                      return_inverse=True)
+        joined = np.array([ARGUMENT_SEPARATOR.join(t for t, on in zip(self.tags, chosen[i]) if on) for i in first],
+                          dtype=object)
+        return joined[inverse.ravel()].tolist()
 
 
 @dataclass

@@ -128,7 +128,7 @@ def test_argument_decisions_join_each_rows_tags_above_their_own_thresholds():
     head = ArgumentHead(["cost", "openness", "geopolitics"], [None] * 3, [0.5, 0.2, 0.9])
     probabilities = np.array([[0.6, 0.1, 0.95], [0.4, 0.2, 0.5], [0.1, 0.1, 0.1], [0.5, 0.3, 0.9]])
     assert head.decide(probabilities) == ["cost;geopolitics", "openness", "", "cost;openness;geopolitics"]
-    many = ArgumentHead([f"tag{j}" for j in range(17)], [None] * 17, [0.5] * 17)  # past the table's size
+    many = ArgumentHead([f"tag{j}" for j in range(17)], [None] * 17, [0.5] * 17)  # three bytes of tag bits per row
     assert many.decide(np.eye(17)[[0, 16]]) == ["tag0", "tag16"]
 
 
