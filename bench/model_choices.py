@@ -1,7 +1,8 @@
 """Which model shape generalises best: measured with the same grouped cross-validation.
 
 Compares, on data/labeled/: one model for both languages versus one per language; with and
-without the parent comment as context; with and without char n-grams and the VADER lexicon.
+without the parent comment as context; with and without char n-grams and the VADER lexicon;
+logistic regression alone or blended with complement naive Bayes.
 Prints stance macro-F1 per language, macro-F1 on replies, argument macro-F1, sentiment
 macro-F1 for each variant.
 
@@ -25,7 +26,8 @@ from tracker.metrics import classification_report  # noqa: E402
 from tracker.train import TrainConfig, active_heads, cross_validate, prepare, report_from_oof, tune_thresholds  # noqa: E402
 
 VARIANTS = {
-    "default (both languages, parent context 1.0, chars, no lexicon)": TrainConfig(),
+    "default (both languages, parent context 1.0, chars, no lexicon, naive Bayes blend)": TrainConfig(),
+    "logistic regression alone (no naive Bayes blend)": TrainConfig(naive_bayes=0.0, naive_bayes_arguments=0.0),
     "parent context 0.5": TrainConfig(context_weight=0.5),
     "no parent context": TrainConfig(context_weight=0.0),
     "no char n-grams": TrainConfig(char_ngrams=False),

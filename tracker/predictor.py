@@ -21,10 +21,15 @@ class ArgumentHead:
     tags: list[str]
     classifiers: list  # fitted LogisticRegression, one per tag (None for a tag seen on every row or none)
     thresholds: list[float]
+    # complement naive Bayes per tag, as features x tags log-weight differences (tag minus not
+    # tag; columns of absent tags unused), and its weight in the blend; None in bundles before it
+    bayes: np.ndarray | None = None
+    bayes_weight: float = 0.0
 
     def probabilities(self, features) -> np.ndarray:
         """Each tag's probability: the logistic of its classifier's score, all tags' scores
-        computed in one pass over the features (what `predict_proba` gives one at a time)."""
+        computed in one pass over the features (what `predict_proba` gives one at a time),
+        blended with naive Bayes's when the head has it."""
         from scipy.special import expit
 
         out = np.zeros((features.shape[0], len(self.tags)), dtype=np.float32)
@@ -33,6 +38,9 @@ class ArgumentHead:
             weights = np.column_stack([self.classifiers[j].coef_.ravel() for j in present])
             bias = np.array([self.classifiers[j].intercept_[0] for j in present])
             out[:, present] = expit(np.asarray(features @ weights) + bias)
+            if self.bayes is not None and self.bayes_weight:
+                bayes = expit(np.asarray(features @ self.bayes)[:, present])
+                out[:, present] = (1 - self.bayes_weight) * out[:, present] + self.bayes_weight * bayes
         return out
 
     def decide(self, probabilities: np.ndarray) -> list[str]:

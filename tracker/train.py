@@ -15,6 +15,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
+from tracker.blend import NaiveBayesBlend, tag_log_weights
 from tracker.errors import LabelError
 from tracker.features import LANG, PARENT, TEXT, text_features
 from tracker.metrics import by_language, classification_report, multilabel_report
@@ -33,6 +34,9 @@ class TrainConfig:
     char_ngrams: bool = True
     context_weight: float = 1.0  # parent's words; measured in bench/model_choices.py
     lexicon: bool = False  # VADER scores: no gain measured, so off by default
+    naive_bayes: float = 0.5  # stance and sentiment: weight of complement naive Bayes in the blend (0: off)
+    naive_bayes_arguments: float = 0.3  # the same for each argument tag; measured in bench/model_choices.py
+    nb_alpha: float = 0.1
     min_df: int = 2
     c_stance: float = 8.0
     c_arguments: float = 8.0
@@ -126,6 +130,14 @@ def _classifier(c: float, seed: int) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed)
 
 
+def _label_classifier(c: float, config: TrainConfig):
+    """The classifier of a single-label head (stance, sentiment): logistic regression, blended
+    with complement naive Bayes unless `config.naive_bayes` is 0."""
+    if config.naive_bayes:
+        return NaiveBayesBlend(c, config.nb_alpha, config.naive_bayes, config.seed)
+    return _classifier(c, config.seed)
+
+
 def _tag_matrix(frame: pd.DataFrame, tags: list[str] | None = None) -> tuple[list[str], np.ndarray]:
     """The tags (those of the data unless given) and a rows x tags matrix of which row has which."""
     sets = [set(split_arguments(v)) for v in frame["arguments"]]
@@ -146,18 +158,24 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
                          f"those seen in fewer than {config.min_df} comments are dropped; add labeled rows") from exc
     predictor = Predictor(features=features, config=config.as_dict())
     if "stance" in heads:
-        stance = _classifier(config.c_stance, config.seed).fit(X, frame["stance"])
+        stance = _label_classifier(config.c_stance, config).fit(X, frame["stance"])
         predictor.stance = TemperatureScaled(stance, temperature) if temperature else stance
     if "arguments" in heads:
         _, Y = _tag_matrix(frame, tags)  # a fold's training rows may lack a tag the whole data has
         classifiers = []
+        bayes = np.zeros((X.shape[1], len(tags)), dtype=np.float32) if config.naive_bayes_arguments else None
         for j in range(len(tags)):
             column = Y[:, j]
-            classifiers.append(_classifier(config.c_arguments, config.seed).fit(X, column)
-                               if 0 < column.sum() < len(column) else None)
-        predictor.arguments = ArgumentHead(tags, classifiers, thresholds or [0.5] * len(tags))
+            if not 0 < column.sum() < len(column):
+                classifiers.append(None)
+                continue
+            classifiers.append(_classifier(config.c_arguments, config.seed).fit(X, column))
+            if bayes is not None:
+                bayes[:, j] = tag_log_weights(X, column, config.nb_alpha)
+        predictor.arguments = ArgumentHead(tags, classifiers, thresholds or [0.5] * len(tags), bayes,
+                                           config.naive_bayes_arguments)
     if "sentiment" in heads:
-        predictor.sentiment = _classifier(config.c_sentiment, config.seed).fit(X, frame["sentiment"])
+        predictor.sentiment = _label_classifier(config.c_sentiment, config).fit(X, frame["sentiment"])
     return predictor
 
 

@@ -114,10 +114,20 @@ def test_argument_probabilities_in_one_pass_equal_each_classifiers_own(bundle):
     predictor, _ = load_bundle(bundle)
     frame = pd.DataFrame({"text": TEXTS, "parent_text": "", "lang": ["en", "fr", "en", "en", "fr", "en"]})
     features = predictor.features.transform(frame)
+    from dataclasses import replace
+
+    from scipy.special import expit
+
     head = predictor.arguments
-    expected = np.column_stack([c.predict_proba(features)[:, 1] if c is not None else np.zeros(len(frame))
+    logistic = np.column_stack([c.predict_proba(features)[:, 1] if c is not None else np.zeros(len(frame))
                                 for c in head.classifiers])
-    assert np.allclose(head.probabilities(features), expected, atol=1e-6)
+    assert np.allclose(replace(head, bayes_weight=0.0).probabilities(features), logistic, atol=1e-6)
+    # the trained head blends in naive Bayes (tests/models/test_blend.py checks its weights)
+    assert head.bayes is not None and 0 < head.bayes_weight < 1
+    bayes = expit(np.asarray(features @ head.bayes))
+    present = [c is not None for c in head.classifiers]
+    blended = (1 - head.bayes_weight) * logistic + head.bayes_weight * bayes
+    assert np.allclose(head.probabilities(features)[:, present], blended[:, present], atol=1e-6)
 
 
 def test_argument_decisions_join_each_rows_tags_above_their_own_thresholds():
