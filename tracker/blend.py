@@ -14,6 +14,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB
 
 
+def nonnegative(X):
+    """The features as naive Bayes reads them, as counts: negative values (the VADER lexicon's
+    compound score below zero) count as zero; X itself when it has none."""
+    data = X.data if hasattr(X, "data") else np.asarray(X)
+    return X.maximum(0) if data.size and data.min() < 0 else X
+
+
 class NaiveBayesBlend:
     """`predict_proba` = (1 - weight) x logistic regression + weight x complement naive Bayes.
 
@@ -27,7 +34,7 @@ class NaiveBayesBlend:
     def fit(self, X, y) -> NaiveBayesBlend:
         self.logistic_ = LogisticRegression(C=self.c, max_iter=3000, class_weight="balanced",
                                             random_state=self.seed).fit(X, y)
-        bayes = ComplementNB(alpha=self.alpha).fit(X, y)  # labels sorted, as logistic regression's
+        bayes = ComplementNB(alpha=self.alpha).fit(nonnegative(X), y)  # labels sorted, as logistic regression's
         self.log_weights_ = np.ascontiguousarray(bayes.feature_log_prob_.T, dtype=np.float32)  # features x labels
         self.classes_ = self.logistic_.classes_
         return self
@@ -35,7 +42,10 @@ class NaiveBayesBlend:
     def bayes_proba(self, X) -> np.ndarray:
         """Complement naive Bayes's probabilities: the softmax of each label's summed log weights
         (what `ComplementNB.predict_proba` computes for two labels or more)."""
-        return softmax(np.asarray(X @ self.log_weights_, dtype=np.float64), axis=1)
+        return softmax(np.asarray(nonnegative(X) @ self.log_weights_, dtype=np.float64), axis=1)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def predict_proba(self, X) -> np.ndarray:
         proba = self.logistic_.predict_proba(X)
@@ -48,5 +58,5 @@ def tag_log_weights(X, has_tag, alpha: float = 0.1) -> np.ndarray:
     """Complement naive Bayes for one binary tag as one weight per feature: the tag's log
     weight minus the other label's, so that `expit(X @ w)` is `ComplementNB.predict_proba`'s
     probability of the tag."""
-    bayes = ComplementNB(alpha=alpha).fit(X, np.asarray(has_tag, dtype=bool))
+    bayes = ComplementNB(alpha=alpha).fit(nonnegative(X), np.asarray(has_tag, dtype=bool))
     return (bayes.feature_log_prob_[1] - bayes.feature_log_prob_[0]).astype(np.float32)

@@ -39,7 +39,9 @@ class ArgumentHead:
             bias = np.array([self.classifiers[j].intercept_[0] for j in present])
             out[:, present] = expit(np.asarray(features @ weights) + bias)
             if self.bayes is not None and self.bayes_weight:
-                bayes = expit(np.asarray(features @ self.bayes)[:, present])
+                from tracker.blend import nonnegative
+
+                bayes = expit(np.asarray(nonnegative(features) @ self.bayes)[:, present])
                 out[:, present] = (1 - self.bayes_weight) * out[:, present] + self.bayes_weight * bayes
         return out
 
