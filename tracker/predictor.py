@@ -28,22 +28,47 @@ class ArgumentHead:
 
     def probabilities(self, features) -> np.ndarray:
         """Each tag's probability: the logistic of its classifier's score, all tags' scores
-        computed in one pass over the features (what `predict_proba` gives one at a time),
-        blended with naive Bayes's when the head has it."""
+        (and naive Bayes's, when the head has it) computed in one pass over the features (what
+        `predict_proba` gives one at a time), blended."""
         from scipy.special import expit
 
-        out = np.zeros((features.shape[0], len(self.tags)), dtype=np.float32)
-        present = [j for j, classifier in enumerate(self.classifiers) if classifier is not None]
-        if present:
-            weights = np.column_stack([self.classifiers[j].coef_.ravel() for j in present])
-            bias = np.array([self.classifiers[j].intercept_[0] for j in present])
-            out[:, present] = expit(np.asarray(features @ weights) + bias)
-            if self.bayes is not None and self.bayes_weight:
-                from tracker.blend import nonnegative
+        from tracker.blend import nonnegative
 
-                bayes = expit(np.asarray(nonnegative(features) @ self.bayes)[:, present])
-                out[:, present] = (1 - self.bayes_weight) * out[:, present] + self.bayes_weight * bayes
+        out = np.zeros((features.shape[0], len(self.tags)), dtype=np.float32)
+        present, weights, bias = self._stacked()
+        if not present:
+            return out
+        blend = self.bayes is not None and self.bayes_weight
+        if blend and nonnegative(features) is not features:  # signed features: naive Bayes reads them as zero
+            scores = np.hstack([np.asarray(features @ weights[:, :len(present)]),
+                                np.asarray(nonnegative(features) @ weights[:, len(present):])])
+        else:
+            scores = np.asarray(features @ weights)
+        out[:, present] = expit(scores[:, :len(present)] + bias)
+        if blend:
+            out[:, present] = (1 - self.bayes_weight) * out[:, present] + self.bayes_weight * expit(
+                scores[:, len(present):])
         return out
+
+    def _stacked(self) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """The tags with a classifier, their coefficients (then naive Bayes's) side by side as
+        one C-ordered float32 array, and their intercepts; built once per loaded bundle and
+        never saved with it."""
+        cached = self.__dict__.get("_stacked_weights")
+        if cached is None:
+            present = [j for j, classifier in enumerate(self.classifiers) if classifier is not None]
+            columns = [self.classifiers[j].coef_.ravel() for j in present]
+            if self.bayes is not None:
+                columns += [self.bayes[:, j] for j in present]
+            weights = np.ascontiguousarray(np.column_stack(columns), dtype=np.float32) if present else None
+            bias = np.array([self.classifiers[j].intercept_[0] for j in present])
+            cached = self.__dict__["_stacked_weights"] = (present, weights, bias)
+        return cached
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_stacked_weights", None)
+        return state
 
     def decide(self, probabilities: np.ndarray) -> list[str]:
         """Each row's tags above their thresholds, joined; each combination present in the batch

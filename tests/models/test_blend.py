@@ -28,15 +28,19 @@ def test_blend_averages_the_two_models(counts):
     blend = NaiveBayesBlend(c=2.0, alpha=0.3, weight=0.25).fit(X, y)
     logistic = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced", random_state=13).fit(X, y)
     proba = blend.predict_proba(X)
-    np.testing.assert_allclose(proba, 0.75 * logistic.predict_proba(X) + 0.25 * blend.bayes_proba(X), atol=1e-6)
+    np.testing.assert_allclose(proba, 0.75 * logistic.predict_proba(X) + 0.25 * blend.bayes_proba(X), atol=1e-5)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
     assert list(blend.classes_) == ["neutral", "pro_closed", "pro_open"]
 
 
-def test_weight_zero_is_logistic_regression_alone(counts):
-    X, y = counts
+@pytest.mark.parametrize("labels", [["neutral", "pro_closed", "pro_open"], ["AGAINST", "FAVOR"]])
+def test_weight_zero_is_logistic_regression_alone(counts, labels):
+    X, _ = counts
+    y = np.resize(labels, X.shape[0])
     blend = NaiveBayesBlend(c=2.0, weight=0.0).fit(X, y)
-    np.testing.assert_allclose(blend.predict_proba(X), blend.logistic_.predict_proba(X))
+    logistic = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced", random_state=13).fit(X, y)
+    np.testing.assert_allclose(blend.predict_proba(X), logistic.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(blend.logistic_proba(X), logistic.predict_proba(X), atol=1e-5)
 
 
 def test_tag_log_weights_give_complement_naive_bayes_probability(counts):

@@ -168,3 +168,14 @@ def test_classify_file_turns_unreadable_input_into_one_clear_error(tmp_path, bun
     code, _, err = run(capsys, "classify", str(path), "--out", str(tmp_path / "out.csv"), "--model", str(bundle),
                        "--quiet")
     assert code == 1 and name in err and message in err and "Traceback" not in err
+
+
+def test_argument_weights_stacked_for_prediction_are_not_saved_with_the_bundle(bundle):
+    import pickle
+
+    predictor, _ = load_bundle(bundle)
+    head = predictor.arguments
+    saved = len(pickle.dumps(head))
+    head.probabilities(predictor.features.transform(pd.DataFrame({"text": TEXTS, "parent_text": "", "lang": "en"})))
+    assert "_stacked_weights" in head.__dict__
+    assert len(pickle.dumps(head)) == saved
