@@ -21,8 +21,8 @@ def review():
               show_default=True, help="Uncertainty over the stance probabilities.")
 @click.option("--cluster/--no-cluster", default=True, show_default=True,
               help="One comment per topic cluster of the most uncertain ones (fewer near-identical "
-                   "comments; measured to reach a given accuracy with fewer labels), or strictly most "
-                   "uncertain first.")
+                   "comments; in simulation ahead of random picks over the first several hundred "
+                   "labels, level with them later), or strictly most uncertain first.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day of comments (inclusive).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day of comments (inclusive).")
 @click.option("--source", "sources", multiple=True, help="Only this source; repeat for several.")
