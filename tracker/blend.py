@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit, softmax
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB
-
-
-def nonnegative(X):
-    """The features as naive Bayes reads them, as counts: negative values (the VADER lexicon's
-    compound score below zero) count as zero; X itself when it has none."""
-    data = X.data if hasattr(X, "data") else np.asarray(X)
-    return X.maximum(0) if data.size and data.min() < 0 else X
 
 
 class NaiveBayesBlend:
@@ -30,26 +24,22 @@ class NaiveBayesBlend:
     sparse features, and the regression's intercepts (scikit-learn's naive Bayes also keeps
     three count arrays of the same size)."""
 
-    def __init__(self, c: float, alpha: float = 0.1, weight: float = 0.5, seed: int = 13):
-        self.c, self.alpha, self.weight, self.seed = c, alpha, weight, seed
+    def __init__(self, logistic: LogisticRegression, alpha: float = 0.1, weight: float = 0.5):
+        self.logistic, self.alpha, self.weight = logistic, alpha, weight
 
     def fit(self, X, y) -> NaiveBayesBlend:
-        logistic = LogisticRegression(C=self.c, max_iter=3000, class_weight="balanced",
-                                      random_state=self.seed).fit(X, y)
-        bayes = ComplementNB(alpha=self.alpha).fit(nonnegative(X), y)  # labels sorted, as logistic regression's
+        """Fit both models on X, whose features are non-negative weights (TF-IDF, lexicon parts)."""
+        logistic = clone(self.logistic).fit(X, y)
+        bayes = ComplementNB(alpha=self.alpha).fit(X, y)  # labels sorted, as logistic regression's
         self.classes_ = logistic.classes_
         self.intercept_ = logistic.intercept_.astype(np.float64)
         self.weights_ = np.ascontiguousarray(np.hstack([logistic.coef_.T, bayes.feature_log_prob_.T]),
                                              dtype=np.float32)
-        self.signed_ = bool(X.data.min() < 0) if hasattr(X, "data") and X.data.size else False
         return self
 
     def _scores(self, X) -> tuple[np.ndarray, np.ndarray]:
         """The regression's decision scores and naive Bayes's summed log weights."""
         split = len(self.intercept_)  # one column for two labels, one per label otherwise
-        if self.signed_:  # naive Bayes reads the negative values as zero: two passes
-            return (np.asarray(X @ self.weights_[:, :split], dtype=np.float64),
-                    np.asarray(nonnegative(X) @ self.weights_[:, split:], dtype=np.float64))
         both = np.asarray(X @ self.weights_, dtype=np.float64)
         return both[:, :split], both[:, split:]
 
@@ -83,5 +73,5 @@ def tag_log_weights(X, has_tag, alpha: float = 0.1) -> np.ndarray:
     """Complement naive Bayes for one binary tag as one weight per feature: the tag's log
     weight minus the other label's, so that `expit(X @ w)` is `ComplementNB.predict_proba`'s
     probability of the tag."""
-    bayes = ComplementNB(alpha=alpha).fit(nonnegative(X), np.asarray(has_tag, dtype=bool))
+    bayes = ComplementNB(alpha=alpha).fit(X, np.asarray(has_tag, dtype=bool))
     return (bayes.feature_log_prob_[1] - bayes.feature_log_prob_[0]).astype(np.float32)

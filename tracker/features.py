@@ -69,7 +69,9 @@ def char_vectorizer(min_df: int = 2) -> TfidfVectorizer:
 
 
 class LexiconSentiment(TransformerMixin, BaseEstimator):
-    """VADER's English lexicon scores (neg, neu, pos, compound), zero for non-English text.
+    """VADER's English lexicon scores (neg, neu, pos, and the compound score split into its
+    positive and negative parts, so that every feature is a non-negative weight as naive Bayes
+    needs), zero for non-English text.
 
     VADER ships its lexicon in the `vaderSentiment` package (MIT), so nothing is downloaded.
     """
@@ -86,15 +88,17 @@ class LexiconSentiment(TransformerMixin, BaseEstimator):
 
         analyzer = SentimentIntensityAnalyzer()
         texts, langs = _column(X, TEXT), _column(X, LANG)
-        rows = np.zeros((len(texts), 4), dtype=np.float32)
+        rows = np.zeros((len(texts), 5), dtype=np.float32)
         for i, (text, lang) in enumerate(zip(texts, langs)):
             if lang in self.languages:
                 scores = analyzer.polarity_scores(text)
-                rows[i] = (scores["neg"], scores["neu"], scores["pos"], scores["compound"])
+                compound = scores["compound"]
+                rows[i] = (scores["neg"], scores["neu"], scores["pos"], max(compound, 0.0), max(-compound, 0.0))
         return sparse.csr_matrix(rows)
 
     def get_feature_names_out(self, input_features=None):
-        return np.array(["vader_neg", "vader_neu", "vader_pos", "vader_compound"], dtype=object)
+        return np.array(["vader_neg", "vader_neu", "vader_pos", "vader_compound_positive",
+                         "vader_compound_negative"], dtype=object)
 
 
 def text_features(char: bool = True, context_weight: float = 0.0, lexicon: bool = False, min_df: int = 2):

@@ -32,20 +32,13 @@ class ArgumentHead:
         `predict_proba` gives one at a time), blended."""
         from scipy.special import expit
 
-        from tracker.blend import nonnegative
-
         out = np.zeros((features.shape[0], len(self.tags)), dtype=np.float32)
         present, weights, bias = self._stacked()
         if not present:
             return out
-        blend = self.bayes is not None and self.bayes_weight
-        if blend and nonnegative(features) is not features:  # signed features: naive Bayes reads them as zero
-            scores = np.hstack([np.asarray(features @ weights[:, :len(present)]),
-                                np.asarray(nonnegative(features) @ weights[:, len(present):])])
-        else:
-            scores = np.asarray(features @ weights)
+        scores = np.asarray(features @ weights)
         out[:, present] = expit(scores[:, :len(present)] + bias)
-        if blend:
+        if self.bayes is not None and self.bayes_weight:
             out[:, present] = (1 - self.bayes_weight) * out[:, present] + self.bayes_weight * expit(
                 scores[:, len(present):])
         return out

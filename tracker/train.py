@@ -134,7 +134,7 @@ def _label_classifier(c: float, config: TrainConfig):
     """The classifier of a single-label head (stance, sentiment): logistic regression, blended
     with complement naive Bayes unless `config.naive_bayes` is 0."""
     if config.naive_bayes:
-        return NaiveBayesBlend(c, config.nb_alpha, config.naive_bayes, config.seed)
+        return NaiveBayesBlend(_classifier(c, config.seed), config.nb_alpha, config.naive_bayes)
     return _classifier(c, config.seed)
 
 
