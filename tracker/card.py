@@ -54,6 +54,10 @@ def card_markdown(card: dict) -> str:
     if "stance_replies" in metrics:
         r = metrics["stance_replies"]
         lines += [f"Stance on replies (with parent context): macro-F1 {_pct(r['macro_f1'])} on {r['n']} replies.", ""]
+    if "stance_with_author" in metrics:
+        r = metrics["stance_with_author"]
+        lines += [f"Stance on comments whose author wrote others in the thread (author context): macro-F1 "
+                  f"{_pct(r['macro_f1'])} on {r['n']} comments.", ""]
     if "arguments" in metrics:
         lines += ["### Arguments", "", "| scope | tag | precision | recall | F1 | support |", "|---|---|---|---|---|---|"]
         for scope, part in metrics["arguments"].items():

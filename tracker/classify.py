@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tracker import aggregates
+from tracker.context import AUTHOR_TEXT, store_author_texts
 from tracker.drift import DriftSample
 from tracker.errors import InputError
 from tracker.features import LANG, PARENT, TEXT
@@ -26,14 +27,16 @@ CHUNK_ROWS = 5_000
 
 def _read_columns(predictor, frame: pd.DataFrame) -> list[str]:
     """The columns `predict_frame` reads: only these travel to a worker process."""
-    wanted = (TEXT, PARENT, LANG, getattr(predictor, "target_column", None))
+    wanted = (TEXT, PARENT, AUTHOR_TEXT, LANG, getattr(predictor, "target_column", None))
     return [column for column in wanted if column and column in frame]
 
 
 def predict_frame(predictor, frame: pd.DataFrame) -> pd.DataFrame:
-    """Prediction columns for a DataFrame with `text` (and optional `parent_text`, `lang`)."""
+    """Prediction columns for a DataFrame with `text` (and optional `parent_text`,
+    `author_text`, `lang`)."""
     work = pd.DataFrame({TEXT: frame[TEXT].fillna("").astype(str).to_numpy()}, index=frame.index)
-    work[PARENT] = frame[PARENT].fillna("").astype(str).to_numpy() if PARENT in frame else ""
+    for context in (PARENT, AUTHOR_TEXT):
+        work[context] = frame[context].fillna("").astype(str).to_numpy() if context in frame else ""
     if LANG in frame and frame[LANG].notna().all():
         work[LANG] = frame[LANG].astype(str).to_numpy()
     else:
@@ -127,11 +130,12 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
         seen, last_id = 0, ""
         while seen < total:
             frame = pd.read_sql_query(
-                f"SELECT c.id, c.text, c.lang, coalesce(parent.text, '') AS parent_text {pending_sql} "
-                f"AND c.id > ? ORDER BY c.id LIMIT ?", store.conn,
+                f"SELECT c.id, c.text, c.lang, coalesce(parent.text, '') AS parent_text, c.thread_id, c.author "
+                f"{pending_sql} AND c.id > ? ORDER BY c.id LIMIT ?", store.conn,
                 params=(version, last_id, min(chunk_rows, total - seen)))
             if frame.empty:
                 return
+            frame[AUTHOR_TEXT] = store_author_texts(store.conn, frame)
             seen += len(frame)
             last_id = frame["id"].iloc[-1]
             yield frame

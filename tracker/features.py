@@ -1,7 +1,8 @@
 """scikit-learn transformers that turn comments into features.
 
 Input to every transformer here is a DataFrame with columns `text` (the author's own words),
-`parent_text` (the comment replied to, empty when unknown) and `lang`.
+`parent_text` (the comment replied to, empty when unknown), `author_text` (the author's other
+comments in the thread, `tracker.context`; may be absent) and `lang`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from tracker.context import AUTHOR_TEXT
 from tracker.tfidf import ArrowTfidfVectorizer
 
 TEXT, PARENT, LANG = "text", "parent_text", "lang"
@@ -55,6 +57,10 @@ def own_text(frame) -> list[str]:
 
 def parent_text(frame) -> list[str]:
     return fold_texts(_column(frame, PARENT))
+
+
+def author_text(frame) -> list[str]:
+    return fold_texts(_column(frame, AUTHOR_TEXT))
 
 
 def word_vectorizer(min_df: int = 2) -> TfidfVectorizer:
@@ -101,18 +107,25 @@ class LexiconSentiment(TransformerMixin, BaseEstimator):
                          "vader_compound_negative"], dtype=object)
 
 
-def text_features(char: bool = True, context_weight: float = 0.0, lexicon: bool = False, min_df: int = 2):
+def text_features(char: bool = True, context_weight: float = 0.0, lexicon: bool = False, min_df: int = 2,
+                  author_weight: float = 0.0):
     """Features of a comment: word (and char) TF-IDF of its own words, folded once for both;
-    with `context_weight`, word TF-IDF of its parent scaled by that weight; with `lexicon`,
-    VADER scores."""
+    with `context_weight`, word TF-IDF of its parent scaled by that weight; with
+    `author_weight`, word TF-IDF of its author's other comments in the thread scaled by that
+    weight (training gives this block weight only in the stance head); with `lexicon`, VADER
+    scores."""
     own = [("words", word_vectorizer(min_df))] + ([("chars", char_vectorizer(min_df))] if char else [])
     parts = [("own", make_pipeline(FunctionTransformer(own_text), FeatureUnion(own)))]
+    weights = {}
     if context_weight:
         parts.append(("parent", make_pipeline(FunctionTransformer(parent_text), word_vectorizer(min_df))))
+        weights["parent"] = context_weight
+    if author_weight:
+        parts.append(("author", make_pipeline(FunctionTransformer(author_text), word_vectorizer(min_df))))
+        weights["author"] = author_weight
     if lexicon:
         parts.append(("lexicon", LexiconSentiment()))
-    weights = {"parent": context_weight} if context_weight else None
-    return FeatureUnion(parts, transformer_weights=weights)
+    return FeatureUnion(parts, transformer_weights=weights or None)
 
 
 def own_word_vectorizer(features) -> TfidfVectorizer | None:

@@ -28,6 +28,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
+from tracker.context import AUTHOR_TEXT, store_author_texts
 from tracker.errors import LabelError, ModelError
 from tracker.export import FORMULA_PREFIXES, write_frames
 from tracker.features import PARENT, word_vectorizer
@@ -38,6 +39,7 @@ from tracker.store import Store, from_epoch, latest_model_version
 from tracker.trends import Filters, query_labeled
 
 METHODS = ("entropy", "margin", "least_confidence")
+RANDOM = "random"  # a queue drawn uniformly instead of by uncertainty
 CANDIDATES_PER_PICK = 20  # the clustering step chooses among the n * 20 most uncertain comments
 REVIEWER_COLUMN, NOTE_COLUMN, FROM_REVIEWS = "reviewer", "note", "from_reviews"
 
@@ -135,11 +137,14 @@ def probability_matrix(cells) -> tuple[list[str], np.ndarray]:
 
 
 def review_queue(store: Store, n: int = 200, filters: Filters | None = None, method: str = "entropy",
-                 cluster: bool = True) -> pd.DataFrame:
+                 cluster: bool = True, seed: int = 0) -> pd.DataFrame:
     """The `n` unlabeled comments to review next, with QUEUE_COLUMNS, rank 1 first.
 
     Candidates are the comments the model (filters.model_version, default the latest) has
-    classified, that match `filters` and have no human label yet.
+    classified, that match `filters` and have no human label yet. `method` is one of METHODS
+    (the most uncertain first) or RANDOM: a uniform sample drawn with `seed`, in the order
+    drawn, whose labels also measure the model on the store's own comments without the bias
+    of uncertainty sampling.
     """
     filters = filters or Filters()
     if n < 1:
@@ -152,11 +157,17 @@ def review_queue(store: Store, n: int = 200, filters: Filters | None = None, met
     labels, matrix = probability_matrix(pool["probabilities"])
     if len(labels) < 2:
         raise ModelError("the stored predictions have no stance probabilities; reclassify with 'tracker classify'")
-    scores = uncertainty(matrix, method)
-    candidates = most_uncertain(scores, n)  # only these need their text read
+    scores = uncertainty(matrix, METHODS[0] if method == RANDOM else method)
+    if method == RANDOM:
+        candidates = np.random.default_rng(seed).permutation(len(scores))[:n]
+    else:
+        candidates = most_uncertain(scores, n)  # only these need their text read
     ids = pool["id"].iloc[candidates].tolist()
     context = _queue_context(store, ids, filters.model_version).loc[ids]
-    picked = _pick(scores[candidates], context["text"].tolist(), n, cluster)
+    if method == RANDOM:
+        picked = np.arange(len(ids))
+    else:
+        picked = _pick(scores[candidates], context["text"].tolist(), n, cluster)
     queue = context.iloc[picked].reset_index()
     queue["uncertainty"] = scores[candidates[picked]].round(4)
     queue["rank"] = np.arange(1, len(queue) + 1)
@@ -357,10 +368,12 @@ def export_labels(store: Store, out: str | Path, fmt: str | None = None) -> int:
 
 
 def review_training_frame(store: Store) -> pd.DataFrame:
-    """Human labels as training rows: the labeled-file columns, `parent_text` (so a reply's
-    context is used even when its parent is not labeled) and `from_reviews` = True. A comment
-    without a thread is its own thread, so cross-validation can still group by thread."""
+    """Human labels as training rows: the labeled-file columns, `parent_text` and
+    `author_text` (so a comment's context is used even when the comments around it are not
+    labeled) and `from_reviews` = True. A comment without a thread is its own thread, so
+    cross-validation can still group by thread."""
     frame = labels_frame(store).drop(columns=[REVIEWER_COLUMN, "labeled_at"])
+    frame[AUTHOR_TEXT] = store_author_texts(store.conn, frame)
     frame["thread_id"] = frame["thread_id"].where(frame["thread_id"] != "", frame["id"])
     frame[FROM_REVIEWS] = True
     return frame

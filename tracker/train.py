@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from tracker.blend import NaiveBayesBlend, tag_log_weights
+from tracker.context import AUTHOR_TEXT, author_texts
 from tracker.errors import LabelError
 from tracker.features import LANG, PARENT, TEXT, text_features
 from tracker.metrics import by_language, classification_report, multilabel_report
@@ -33,6 +34,7 @@ THRESHOLD_GRID = np.round(np.arange(0.1, 0.91, 0.05), 2)
 class TrainConfig:
     char_ngrams: bool = True
     context_weight: float = 1.0  # parent's words; measured in bench/model_choices.py
+    author_weight: float = 1.0  # the author's other comments in the thread, read by the stance head only
     lexicon: bool = False  # VADER scores: no gain measured, so off by default
     naive_bayes: float = 0.5  # stance and sentiment: weight of complement naive Bayes in the blend (0: off)
     naive_bayes_arguments: float = 0.3  # the same for each argument tag; measured in bench/model_choices.py
@@ -96,7 +98,8 @@ def _useful_temperature(proba: np.ndarray, y_index: np.ndarray) -> float | None:
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """Labeled rows with `text`, `parent_text` (the parent's words when the parent is in the
-    data or given) and `lang` (detected when missing)."""
+    data or given), `author_text` (the author's other comments in the thread, from the data
+    unless given) and `lang` (detected when missing)."""
     out = frame.copy()
     out[TEXT] = out[TEXT].fillna("").astype(str)
     if PARENT not in out:
@@ -105,6 +108,9 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
             texts = dict(zip(out["id"].astype(str), out[TEXT]))
             out[PARENT] = out["parent_id"].fillna("").astype(str).map(texts).fillna("")
     out[PARENT] = out[PARENT].fillna("").astype(str)
+    if AUTHOR_TEXT not in out:
+        out[AUTHOR_TEXT] = author_texts(out)
+    out[AUTHOR_TEXT] = out[AUTHOR_TEXT].fillna("").astype(str)
     if LANG not in out:
         out[LANG] = detect_languages(out[TEXT].tolist())
     out[LANG] = out[LANG].fillna("").astype(str).replace("", "other")
@@ -148,9 +154,11 @@ def _tag_matrix(frame: pd.DataFrame, tags: list[str] | None = None) -> tuple[lis
 
 def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags: list[str],
                thresholds: list[float] | None = None, temperature: float | None = None) -> Predictor:
-    has_parents = frame[PARENT].str.len().gt(0).sum() >= 2 * config.min_df
-    features = text_features(config.char_ngrams, config.context_weight if has_parents else 0.0, config.lexicon,
-                             config.min_df)
+    def enough(column: str) -> bool:  # a context block needs words seen in min_df comments
+        return column in frame and frame[column].str.len().gt(0).sum() >= 2 * config.min_df
+
+    features = text_features(config.char_ngrams, config.context_weight if enough(PARENT) else 0.0, config.lexicon,
+                             config.min_df, config.author_weight if enough(AUTHOR_TEXT) else 0.0)
     try:
         X = features.fit_transform(frame)
     except ValueError as exc:  # "After pruning, no terms remain"
@@ -160,23 +168,62 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
     if "stance" in heads:
         stance = _label_classifier(config.c_stance, config).fit(X, frame["stance"])
         predictor.stance = TemperatureScaled(stance, temperature) if temperature else stance
+    # Arguments and sentiment are about the comment's own words: the author's other comments
+    # cost them 0.3 and 0.5 points (bench/model_choices.py), so they learn without that block
+    # and read it with zero weight.
+    keep = _columns_without(features, frame, "author")
+    X_own = X if keep is None else X[:, keep]
     if "arguments" in heads:
         _, Y = _tag_matrix(frame, tags)  # a fold's training rows may lack a tag the whole data has
         classifiers = []
-        bayes = np.zeros((X.shape[1], len(tags)), dtype=np.float32) if config.naive_bayes_arguments else None
+        bayes = np.zeros((X_own.shape[1], len(tags)), dtype=np.float32) if config.naive_bayes_arguments else None
         for j in range(len(tags)):
             column = Y[:, j]
             if not 0 < column.sum() < len(column):
                 classifiers.append(None)
                 continue
-            classifiers.append(_classifier(config.c_arguments, config.seed).fit(X, column))
+            classifiers.append(_widened(_classifier(config.c_arguments, config.seed).fit(X_own, column), keep, X))
             if bayes is not None:
-                bayes[:, j] = tag_log_weights(X, column, config.nb_alpha)
-        predictor.arguments = ArgumentHead(tags, classifiers, thresholds or [0.5] * len(tags), bayes,
-                                           config.naive_bayes_arguments)
+                bayes[:, j] = tag_log_weights(X_own, column, config.nb_alpha)
+        predictor.arguments = ArgumentHead(tags, classifiers, thresholds or [0.5] * len(tags),
+                                           _rows_widened(bayes, keep, X), config.naive_bayes_arguments)
     if "sentiment" in heads:
-        predictor.sentiment = _label_classifier(config.c_sentiment, config).fit(X, frame["sentiment"])
+        predictor.sentiment = _widened(_label_classifier(config.c_sentiment, config).fit(X_own, frame["sentiment"]),
+                                       keep, X)
     return predictor
+
+
+def _columns_without(features, frame: pd.DataFrame, part: str) -> np.ndarray | None:
+    """Positions of the fitted union's output columns outside `part` (None when it has no such part)."""
+    names = [name for name, _ in features.transformer_list]
+    if part not in names:
+        return None
+    widths = [transformer.transform(frame.iloc[:1]).shape[1] for _, transformer in features.transformer_list]
+    start = sum(widths[:names.index(part)])
+    width = sum(widths)
+    return np.setdiff1d(np.arange(width), np.arange(start, start + widths[names.index(part)]))
+
+
+def _rows_widened(weights: np.ndarray | None, keep: np.ndarray | None, X) -> np.ndarray | None:
+    """Per-feature weights (features x k) learned on the columns `keep` of X, as weights for
+    every column of X: zero on the others, so the scores are the same."""
+    if weights is None or keep is None:
+        return weights
+    wide = np.zeros((X.shape[1],) + weights.shape[1:], dtype=weights.dtype)
+    wide[keep] = weights
+    return wide
+
+
+def _widened(model, keep: np.ndarray | None, X):
+    """A classifier fitted on the columns `keep` of X, made to read all of X (`_rows_widened`)."""
+    if keep is None:
+        return model
+    if isinstance(model, NaiveBayesBlend):
+        model.weights_ = np.ascontiguousarray(_rows_widened(model.weights_, keep, X))
+    else:  # LogisticRegression
+        model.coef_ = _rows_widened(model.coef_.T, keep, X).T
+        model.n_features_in_ = X.shape[1]
+    return model
 
 
 def _groups(frame: pd.DataFrame, group_by: str) -> np.ndarray:
@@ -259,9 +306,10 @@ def report_from_oof(frame: pd.DataFrame, oof: dict, thresholds: list[float] | No
         if groups is not None:
             report["stance"]["all"]["confusion"]["design_effect"] = round(
                 design_effect(scored["stance"], scored["_pred"], groups, labels), 3)
-        replies = scored[scored[PARENT].str.len() > 0]
-        if len(replies):
-            report["stance_replies"] = classification_report(replies["stance"], replies["_pred"], labels)
+        for key, column in (("stance_replies", PARENT), ("stance_with_author", AUTHOR_TEXT)):
+            part = scored[scored[column].str.len() > 0] if column in scored else scored.iloc[:0]
+            if len(part):
+                report[key] = classification_report(part["stance"], part["_pred"], labels)
     if "arguments" in oof:
         tags = oof["tags"]
         chosen = oof["arguments"] >= np.asarray(thresholds)[None, :]

@@ -61,6 +61,25 @@ def test_the_cli_queue_without_clustering_is_the_most_uncertain_first(capsys, tm
     assert plain["uncertainty"].astype(float).is_monotonic_decreasing
 
 
+def test_a_random_queue_is_a_seeded_uniform_sample_of_the_unlabeled(capsys, tmp_path, classified):
+    store, _ = classified
+    pool = {r[0] for r in store.conn.execute("SELECT comment_id FROM predictions")}
+    first = review_queue(store, 15, method="random", seed=3)
+    assert review_queue(store, 15, method="random", seed=3)["id"].tolist() == first["id"].tolist()
+    other = review_queue(store, 15, method="random", seed=4)
+    assert set(other["id"]) != set(first["id"])
+    assert set(first["id"]) <= pool and first["id"].is_unique and first["rank"].tolist() == list(range(1, 16))
+    # not the uncertainty ranking: drawn uniformly, so neither ordered nor the most uncertain ones
+    assert set(first["id"]) != set(review_queue(store, 15, cluster=False)["id"])
+    everything = review_queue(store, len(pool) + 5, method="random")
+    assert set(everything["id"]) == pool  # asking for more than there is gives all of them, once
+    out_file = tmp_path / "sample.csv"
+    code, out, err = run(capsys, "--db", str(store.path), "review", "queue", "--n", "15", "--method", "random",
+                         "--seed", "3", "--out", str(out_file))
+    assert code == 0 and "wrote 15" in out, err
+    assert pd.read_csv(out_file, dtype=str)["id"].tolist() == first["id"].tolist()
+
+
 def test_queue_without_predictions_says_to_classify_first(store):
     with pytest.raises(ModelError, match="tracker classify"):
         review_queue(store, 5)

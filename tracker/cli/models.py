@@ -135,6 +135,11 @@ def classify(ctx, input_file, out, model, text_column, jobs, chunk_rows, quiet):
     .tsv, tab-separated .txt, .jsonl or .parquet) and --out, write every input column plus
     lang, stance, stance_confidence, p_<label>, arguments, sentiment and sentiment_score.
 
+    In the store each comment is read with its context: the comment it replies to and its
+    author's other comments in the thread. A file's rows are read with the context its
+    parent_text and author_text columns give, if it has them (ingest a forum export into the
+    store to have both built from its threads).
+
     \b
     Example:
       tracker classify --jobs 2

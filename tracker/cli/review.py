@@ -17,12 +17,16 @@ def review():
 @review.command(short_help="Write the comments to label next (most uncertain, diverse) to a file.")
 @click.option("--n", "n", default=200, show_default=True, help="How many comments to queue.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Queue file (.csv or .parquet).")
-@click.option("--method", type=click.Choice(["entropy", "margin", "least_confidence"]), default="entropy",
-              show_default=True, help="Uncertainty over the stance probabilities.")
+@click.option("--method", type=click.Choice(["entropy", "margin", "least_confidence", "random"]),
+              default="entropy", show_default=True,
+              help="Uncertainty over the stance probabilities, or 'random': a uniform sample of the "
+                   "unlabeled comments (as good as uncertainty once about a thousand are labeled, "
+                   "and its labels measure the model on your own comments with 'tracker evaluate').")
 @click.option("--cluster/--no-cluster", default=True, show_default=True,
               help="One comment per topic cluster of the most uncertain ones (fewer near-identical "
                    "comments; in simulation ahead of random picks over the first several hundred "
                    "labels, level with them later), or strictly most uncertain first.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --method random.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day of comments (inclusive).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day of comments (inclusive).")
 @click.option("--source", "sources", multiple=True, help="Only this source; repeat for several.")
@@ -31,15 +35,17 @@ def review():
 @click.option("--timezone", "tz", default="UTC", show_default=True, help="Time zone of --since and --until.")
 @click.option("--model", "model_version", help="Model version whose predictions to rank (default: the latest).")
 @click.pass_context
-def queue(ctx, n, out, method, cluster, since, until, sources, threads, langs, tz, model_version):
+def queue(ctx, n, out, method, cluster, seed, since, until, sources, threads, langs, tz, model_version):
     """Write the N unlabeled comments the model is least sure of, chosen so they are not
     near-duplicates, with blank stance, arguments, sentiment and note columns to fill in
     (the model's guess is in model_stance). Bring the file back with 'tracker review import'.
+    With --method random, N comments drawn at random instead.
 
     \b
     Example:
       tracker review queue --n 200 --out queue.csv
       tracker review queue --n 50 --lang fr --since 2025-01-27 --out fr.csv
+      tracker review queue --n 300 --method random --out sample.csv
     """
     from tracker.export import write_frames
     from tracker.review import QUEUE_COLUMNS, review_queue
@@ -47,7 +53,7 @@ def queue(ctx, n, out, method, cluster, since, until, sources, threads, langs, t
 
     filters = Filters(start=since.date() if since else None, end=until.date() if until else None,
                       sources=sources, threads=threads, langs=langs, tz=tz, model_version=model_version)
-    frame = review_queue(open_store(ctx, readonly=True), n, filters, method, cluster)
+    frame = review_queue(open_store(ctx, readonly=True), n, filters, method, cluster, seed)
     rows = write_frames([frame] if len(frame) else [], out, columns=list(QUEUE_COLUMNS))
     click.echo(f"wrote {rows} comments to review to {out}"
                + ("" if rows else " (no unlabeled classified comment matches)"))
