@@ -17,12 +17,11 @@ of rows), so the context blocks do the work they do on a forum's threads in the 
 from __future__ import annotations
 
 import argparse
+import csv
+import random
 import sys
 import tempfile
 from pathlib import Path
-
-import csv
-import random
 
 from common import measure
 from ingest import corpus_texts, generate
