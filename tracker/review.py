@@ -157,17 +157,13 @@ def review_queue(store: Store, n: int = 200, filters: Filters | None = None, met
     labels, matrix = probability_matrix(pool["probabilities"])
     if len(labels) < 2:
         raise ModelError("the stored predictions have no stance probabilities; reclassify with 'tracker classify'")
-    scores = uncertainty(matrix, METHODS[0] if method == RANDOM else method)
-    if method == RANDOM:
-        candidates = np.random.default_rng(seed).permutation(len(scores))[:n]
-    else:
-        candidates = most_uncertain(scores, n)  # only these need their text read
+    drawn = method == RANDOM
+    scores = uncertainty(matrix, METHODS[0] if drawn else method)
+    # only the candidates need their text read; a random draw is already in queue order
+    candidates = np.random.default_rng(seed).permutation(len(scores))[:n] if drawn else most_uncertain(scores, n)
     ids = pool["id"].iloc[candidates].tolist()
     context = _queue_context(store, ids, filters.model_version).loc[ids]
-    if method == RANDOM:
-        picked = np.arange(len(ids))
-    else:
-        picked = _pick(scores[candidates], context["text"].tolist(), n, cluster)
+    picked = np.arange(len(ids)) if drawn else _pick(scores[candidates], context["text"].tolist(), n, cluster)
     queue = context.iloc[picked].reset_index()
     queue["uncertainty"] = scores[candidates[picked]].round(4)
     queue["rank"] = np.arange(1, len(queue) + 1)
