@@ -1,11 +1,13 @@
 """Which model shape generalises best: measured with the same grouped cross-validation.
 
 Compares, on data/labeled/: one model for both languages versus one per language; with and
-without the parent comment, and the author's other comments in the thread, as context; with
+without the parent comment, the author's other comments in the thread, and the replies, as
+context; with
 and without char n-grams and the VADER lexicon; logistic regression alone or blended with
 complement naive Bayes.
 Prints stance macro-F1 per language, on replies, on comments whose author wrote others in
-the thread ("with author"), argument macro-F1, sentiment macro-F1 for each variant.
+the thread ("with author"), on comments that drew replies ("with replies"), argument
+macro-F1, sentiment macro-F1 for each variant.
 
     python bench/model_choices.py [--only TEXT]   # variants whose name contains TEXT
 """
@@ -23,13 +25,16 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tracker.context import AUTHOR_TEXT  # noqa: E402
+from tracker.context import AUTHOR_TEXT, REPLIES_TEXT  # noqa: E402
 from tracker.labeled import read_labeled  # noqa: E402
 from tracker.metrics import classification_report  # noqa: E402
 from tracker.train import TrainConfig, active_heads, cross_validate, prepare, report_from_oof, tune_thresholds  # noqa: E402
 
 VARIANTS = {
-    "default (both languages, parent 1.0, author 1.0, chars, no lexicon, naive Bayes blend)": TrainConfig(),
+    "default (both languages, parent 1.0, author 1.0, replies 1.0 with bare copies, chars, no lexicon, naive Bayes blend)":
+        TrainConfig(),
+    "no replies context": TrainConfig(replies_weight=0.0),
+    "replies context without bare copies": TrainConfig(bare_copies=False),
     "no author context": TrainConfig(author_weight=0.0),
     "author context 0.5": TrainConfig(author_weight=0.5),
     "author context 1.5": TrainConfig(author_weight=1.5),
@@ -46,11 +51,14 @@ def summary(frame: pd.DataFrame, config: TrainConfig) -> dict:
     oof = cross_validate(frame, heads, config)
     thresholds = tune_thresholds(oof["arguments"], oof["Y"])
     report = report_from_oof(frame, oof, thresholds, None)
-    with_author = frame[AUTHOR_TEXT].ne("").to_numpy()
     labels = np.asarray(oof["stance_labels"], dtype=object)
-    authored = classification_report(frame["stance"][with_author].tolist(),
-                                     list(labels[oof["stance"][with_author].argmax(axis=1)]), list(labels))
-    return {"with_author": authored["macro_f1"], "stance_all": report["stance"]["all"]["macro_f1"], "stance_en": report["stance"].get("en", {}).get("macro_f1"),
+
+    def on(column):  # stance macro-F1 on the comments that have this context
+        has = frame[column].ne("").to_numpy()
+        return classification_report(frame["stance"][has].tolist(), list(labels[oof["stance"][has].argmax(axis=1)]),
+                                     list(labels))["macro_f1"]
+
+    return {"with_author": on(AUTHOR_TEXT), "with_replies": on(REPLIES_TEXT), "stance_all": report["stance"]["all"]["macro_f1"], "stance_en": report["stance"].get("en", {}).get("macro_f1"),
             "stance_fr": report["stance"].get("fr", {}).get("macro_f1"),
             "replies": report["stance_replies"]["macro_f1"], "side_f1": report["stance"]["all"]["side_f1"],
             "arguments": report["arguments"]["all"]["macro_f1"], "sentiment": report["sentiment"]["all"]["macro_f1"],
@@ -68,7 +76,7 @@ def per_language(frame: pd.DataFrame, config: TrainConfig) -> dict:
         predicted += list(np.asarray(labels, dtype=object)[result["_oof"]["stance"].argmax(axis=1)])
         results[lang] = result
     pooled = classification_report(truth, predicted, sorted(set(truth)))
-    return {"with_author": np.nan, "stance_all": pooled["macro_f1"], "stance_en": results["en"]["stance_all"],
+    return {"with_author": np.nan, "with_replies": np.nan, "stance_all": pooled["macro_f1"], "stance_en": results["en"]["stance_all"],
             "stance_fr": results["fr"]["stance_all"], "replies": np.nan, "side_f1": pooled["side_f1"],
             "arguments": np.mean([results[l]["arguments"] for l in results]),
             "sentiment": np.mean([results[l]["sentiment"] for l in results])}

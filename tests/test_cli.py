@@ -85,4 +85,4 @@ def test_export_of_an_unknown_extension_says_which_to_use(capsys, tmp_path):
     write(tmp_path / "c.csv", "id,text,created_at\n1,hello there,2025-01-01T00:00:00Z\n")
     run(capsys, "--db", db, "ingest", "--quiet", str(tmp_path / "c.csv"))
     code, _, err = run(capsys, "--db", db, "export", "--out", str(tmp_path / "out.xlsx"))
-    assert code == 1 and ".csv or .parquet" in err
+    assert code == 1 and ".csv, .jsonl or .parquet" in err

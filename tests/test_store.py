@@ -46,6 +46,28 @@ def test_a_changed_comment_is_updated_and_its_predictions_dropped(store):
     assert kept == ["csv:t:2"]
 
 
+def test_comments_whose_context_a_new_comment_changes_lose_their_predictions(store):
+    def said(n, author, parent=None, thread="csv:t:thread"):
+        return replace(comment(n), author=author, thread_id=thread, parent_id=parent and f"csv:t:{parent}")
+
+    store.upsert_comments([said(1, "ana"), said(2, "bob", parent=1), said(3, "[deleted]"), said(4, "ana", thread="x"),
+                           said(5, "eve", parent=9)])  # 5 replies to a comment not stored yet
+    for n in range(1, 6):
+        add_prediction(store, f"csv:t:{n}")
+
+    def predicted():
+        return {r[0] for r in store.conn.execute("SELECT comment_id FROM predictions")}
+
+    # ana replies to bob: her comment 1 reads it as author context, bob's comment 2 as a reply;
+    # ana's comment in another thread and the others do not
+    assert store.upsert_comments([said(6, "ana", parent=2)]).recontext == 2
+    assert predicted() == {"csv:t:3", "csv:t:4", "csv:t:5"}
+    assert store.upsert_comments([said(7, "[deleted]")]).recontext == 0  # two "[deleted]" are not one person
+    assert store.upsert_comments([said(9, "zoe")]).recontext == 1  # the parent of 5 arrives
+    assert predicted() == {"csv:t:3", "csv:t:4"}
+    assert store.upsert_comments([said(9, "zoe"), said(6, "ana", parent=2)]).recontext == 0  # nothing new
+
+
 def test_same_id_with_other_content_in_one_run_is_a_conflict_not_an_update(store):
     run = store.start_run("ingest")
     store.upsert_comments([comment(1)], run_id=run)

@@ -58,6 +58,10 @@ def card_markdown(card: dict) -> str:
         r = metrics["stance_with_author"]
         lines += [f"Stance on comments whose author wrote others in the thread (author context): macro-F1 "
                   f"{_pct(r['macro_f1'])} on {r['n']} comments.", ""]
+    if "stance_with_replies" in metrics:
+        r = metrics["stance_with_replies"]
+        lines += [f"Stance on comments that drew replies (replies as context): macro-F1 {_pct(r['macro_f1'])} "
+                  f"on {r['n']} comments.", ""]
     if "arguments" in metrics:
         lines += ["### Arguments", "", "| scope | tag | precision | recall | F1 | support |", "|---|---|---|---|---|---|"]
         for scope, part in metrics["arguments"].items():

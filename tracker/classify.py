@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from tracker import aggregates
-from tracker.context import AUTHOR_TEXT, store_author_texts
+from tracker.context import (AUTHOR_TEXT, REPLIES_TEXT, AuthorIndex, ReplyIndex, id_strings, parent_texts,
+                             store_author_texts, store_replies_texts)
 from tracker.drift import DriftSample
 from tracker.errors import InputError
 from tracker.features import LANG, PARENT, TEXT
@@ -23,19 +24,20 @@ from tracker.store import Store
 from tracker.text import detect_languages
 
 CHUNK_ROWS = 5_000
+CONTEXT = (PARENT, AUTHOR_TEXT, REPLIES_TEXT)  # what a comment is read with, beside its own words
 
 
 def _read_columns(predictor, frame: pd.DataFrame) -> list[str]:
     """The columns `predict_frame` reads: only these travel to a worker process."""
-    wanted = (TEXT, PARENT, AUTHOR_TEXT, LANG, getattr(predictor, "target_column", None))
+    wanted = (TEXT, *CONTEXT, LANG, getattr(predictor, "target_column", None))
     return [column for column in wanted if column and column in frame]
 
 
 def predict_frame(predictor, frame: pd.DataFrame) -> pd.DataFrame:
     """Prediction columns for a DataFrame with `text` (and optional `parent_text`,
-    `author_text`, `lang`)."""
+    `author_text`, `replies_text`, `lang`)."""
     work = pd.DataFrame({TEXT: frame[TEXT].fillna("").astype(str).to_numpy()}, index=frame.index)
-    for context in (PARENT, AUTHOR_TEXT):
+    for context in CONTEXT:
         work[context] = frame[context].fillna("").astype(str).to_numpy() if context in frame else ""
     if LANG in frame and frame[LANG].notna().all():
         work[LANG] = frame[LANG].astype(str).to_numpy()
@@ -136,6 +138,7 @@ def classify_store(store: Store, predictor, card: dict, jobs: int = 1, chunk_row
             if frame.empty:
                 return
             frame[AUTHOR_TEXT] = store_author_texts(store.conn, frame)
+            frame[REPLIES_TEXT] = store_replies_texts(store.conn, frame)
             seen += len(frame)
             last_id = frame["id"].iloc[-1]
             yield frame
@@ -175,36 +178,42 @@ def _write_predictions(store: Store, ids: list[str], predicted: pd.DataFrame, ve
             "arguments, sentiment, sentiment_score, predicted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _read_chunks(path: Path, chunk_rows: int):
+def _read_chunks(path: Path, chunk_rows: int, columns: list[str] | None = None):
+    """DataFrames of `chunk_rows` rows of a CSV/TSV/.txt table, JSON Lines or Parquet file; with
+    `columns`, only those of them the file has (the others are not parsed, where the format allows)."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         try:
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+            parquet = pq.ParquetFile(path)
+            names = None if columns is None else [c for c in parquet.schema_arrow.names if c in columns]
+            for batch in parquet.iter_batches(batch_size=chunk_rows, columns=names):
                 yield batch.to_pandas()
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from exc
     elif suffix in (".jsonl", ".ndjson"):
         try:
-            yield from pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False)
+            for chunk in pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False):
+                yield chunk if columns is None else chunk[[c for c in chunk.columns if c in columns]]
         except ValueError as exc:
             raise InputError(f"{path}: not valid JSON Lines ({exc}); each line must hold one JSON object") from exc
     elif suffix in (".csv", ".tsv", ".txt"):
-        yield from _read_delimited_chunks(path, chunk_rows)
+        yield from _read_delimited_chunks(path, chunk_rows, columns)
     else:
         raise InputError(f"{path}: cannot classify '{suffix}' files; use .csv, .tsv, .txt, .jsonl or .parquet")
 
 
-def _read_delimited_chunks(path: Path, chunk_rows: int):
+def _read_delimited_chunks(path: Path, chunk_rows: int, columns: list[str] | None = None):
     """CSV, TSV or a .txt table in its own encoding (UTF-8, else cp1252 and kin), read as the
     ingest reader and labeled files read it (`read_csv_options`)."""
     from tracker.ingest.tables import read_csv_options
 
     options = read_csv_options(path)
     try:
-        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, **options)
+        usecols = None if columns is None else (lambda name: name in columns)
+        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=str, keep_default_na=False, usecols=usecols, **options)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not readable as {options['encoding']} past byte {exc.start} of a chunk; "
                          "save it as UTF-8 and run again") from exc
@@ -213,18 +222,47 @@ def _read_delimited_chunks(path: Path, chunk_rows: int):
                          "check its delimiter and quoting") from exc
 
 
+def _file_context(source: Path, text_column: str, chunk_rows: int) -> tuple[dict, AuthorIndex, ReplyIndex] | None:
+    """The texts of a file's comments by id, by thread and author, and by parent, read in one
+    pass, for giving each row its parent's words, its author's other comments in the thread
+    and its replies, as the store does; None when the file has no `id` column, or neither
+    `parent_id` nor `thread_id` and `author`, or gives every context column itself. Holds the
+    file's texts in memory (a dump larger than memory is better ingested into the store,
+    which reads context from disk)."""
+    keys = ["id", "parent_id", "thread_id", "author"]
+    parts = []
+    for chunk in _read_chunks(source, chunk_rows, columns=[*keys, text_column, *CONTEXT]):
+        if all(column in chunk for column in CONTEXT):
+            return None
+        if "id" not in chunk or text_column not in chunk or not (
+                "parent_id" in chunk or {"thread_id", "author"} <= set(chunk.columns)):
+            return None
+        part = pd.DataFrame({column: id_strings(chunk[column]) for column in keys if column in chunk})
+        parts.append(part.assign(**{TEXT: chunk[text_column].fillna("").astype(str).to_numpy()}))
+    if not parts:
+        return None
+    pool = pd.concat(parts, ignore_index=True)
+    return dict(zip(pool["id"], pool[TEXT])), AuthorIndex(pool), ReplyIndex(pool)
+
+
 def classify_file(predictor, source: str | Path, out: str | Path, text_column: str = TEXT, jobs: int = 1,
-                  chunk_rows: int = CHUNK_ROWS, progress: bool = False) -> int:
+                  chunk_rows: int = CHUNK_ROWS, progress: bool = False, context: bool = True) -> int:
     """Write `out` with every input column plus the prediction columns; returns the row count.
 
     An input column that has a prediction's name (a gold `stance`, say) is kept, and the
     prediction is written beside it as `predicted_<name>`; an input `lang` is used as given.
+    A row is read with its parent's words, its author's other comments in the thread and its
+    replies when the file gives them as `parent_text`, `author_text` and `replies_text`
+    columns, or else (with `context`) when it has the `id` and `parent_id`, or `thread_id` and
+    `author`, columns to find them in the file itself.
     """
     from tracker.export import write_frames
 
     source, out = Path(source), Path(out)
     if not source.exists():
         raise InputError(f"{source}: no such file; check the path")
+    threads = _file_context(source, text_column, chunk_rows) if context else None
+    added: set[str] = set()  # context columns given to the model, not written out
 
     def frames():
         for chunk in _read_chunks(source, chunk_rows):
@@ -238,12 +276,24 @@ def classify_file(predictor, source: str | Path, out: str | Path, text_column: s
             chunk = chunk.reset_index(drop=True)
             if LANG in chunk and not chunk[LANG].isin(["en", "fr", "other"]).all():
                 chunk = chunk.drop(columns=[LANG]).assign(**{f"input_{LANG}": chunk[LANG]})
-            yield chunk.rename(columns={text_column: TEXT})
+            chunk = chunk.rename(columns={text_column: TEXT})
+            if threads is not None:
+                texts, authors, replies = threads
+                keyed = chunk.assign(**{column: id_strings(chunk[column]) for column in ("id", "parent_id", "thread_id",
+                                                                                        "author") if column in chunk})
+                found = {PARENT: lambda: parent_texts(keyed, texts), AUTHOR_TEXT: lambda: authors.texts(keyed),
+                         REPLIES_TEXT: lambda: replies.texts(keyed)}
+                for column, build in found.items():
+                    if column not in chunk:
+                        chunk[column] = build()
+                        added.add(column)
+            yield chunk
 
     bar = progress_bar(desc=f"classify {source.name}", unit="comment", enabled=progress)
 
     def merged():
         for chunk, predicted in _predict_chunks(predictor, frames(), jobs):
+            chunk = chunk.drop(columns=[column for column in added if column in chunk])
             predicted = predicted.drop(columns=[LANG]) if LANG in chunk else predicted
             predicted = predicted.rename(columns={c: f"predicted_{c}" for c in predicted.columns if c in chunk})
             bar.update(len(chunk))

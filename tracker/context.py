@@ -1,11 +1,13 @@
-"""What its author wrote elsewhere in the thread: context for reading a comment's side.
+"""What others in the thread wrote: context for reading a comment's side.
 
 People argue one side through a thread, so a short or ironic comment ("Exactly.", "Sure,
 because that worked for Llama 4") is read better beside its author's other comments there;
 author consistency is the signal that joint models of stance in online debates exploit
-(Sridhar et al., 2015). `author_texts` gives each comment those comments' words, and the
-stance head reads them as a block of its own features beside the parent's (the argument and
-sentiment heads, about the comment's own words, give it no weight; the gain is measured in
+(Sridhar et al., 2015). And the replies a comment draws ("Source?", "This.", "Tell that to
+my GPU") say how its readers took it. `author_texts` gives each comment its author's other
+comments in the thread, `replies_texts` the comments that reply to it; the stance head reads
+each as a block of its own features beside the parent's (the argument and sentiment heads,
+about the comment's own words, give them no weight; the gains are measured in
 docs/benchmarks.md). Only the words are used, never a label.
 """
 
@@ -15,10 +17,22 @@ import json
 
 import pandas as pd
 
+from tracker.schema import UNKNOWN_AUTHORS
+
 AUTHOR_TEXT = "author_text"
-# Placeholders that platforms put where an author is gone or hidden: not one person.
-UNKNOWN_AUTHORS = frozenset({"", "[deleted]", "[removed]", "deleted", "removed", "anonymous", "anonyme", "nan",
-                             "none", "null"})
+REPLIES_TEXT = "replies_text"
+# Between the comments joined in `author_text` and `replies_text`: the ASCII record separator, which every
+# tokenizer here reads as a space (as it reads a line break), and on which `tracker.pieces`
+# splits the text back into the comments it was made of.
+SEPARATOR = "\x1e"
+
+
+def id_strings(values: pd.Series) -> pd.Series:
+    """Comment ids as text, missing ones empty: JSON numbers read as floats where a column has
+    nulls ("1.0") are written back as the integers they were ("1")."""
+    if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
+        values = values.astype("Int64")
+    return values.astype(object).where(values.notna(), "").astype(str)
 
 
 def _keys(frame: pd.DataFrame) -> pd.Series:
@@ -31,24 +45,93 @@ def _keys(frame: pd.DataFrame) -> pd.Series:
     return (threads + "\x1f" + authors).where(known, None)
 
 
+class _TextIndex:
+    """Texts of a pool of comments grouped by a key, each group in id order, built once so that
+    any number of batches can ask for their rows' group."""
+
+    def __init__(self, keys: pd.Series, ids: pd.Series, texts: pd.Series, single: bool = True):
+        kept = keys.notna() & (keys.duplicated(keep=False) if single else True)  # a lone key gives no context
+        known = pd.DataFrame({"key": keys[kept], "id": ids[kept].astype(str),
+                              "text": texts[kept].fillna("").astype(str)}).sort_values(["key", "id"])
+        self.by_key: dict[str, list[tuple[str, str]]] = {}
+        for key, comment_id, text in zip(known["key"], known["id"], known["text"]):
+            self.by_key.setdefault(key, []).append((comment_id, text))
+
+    def joined(self, keys, ids) -> list[str]:
+        """For each (key, comment id), the texts of the key's group but that comment, joined by
+        SEPARATOR."""
+        get = self.by_key.get
+        return [SEPARATOR.join(text for other_id, text in get(key, ()) if other_id != comment_id)
+                if key is not None else "" for key, comment_id in zip(keys, ids)]
+
+
+class AuthorIndex(_TextIndex):
+    """The comments of a pool (columns id, thread_id, author, text) by thread and author."""
+
+    def __init__(self, pool: pd.DataFrame):
+        super().__init__(_keys(pool), pool["id"], pool["text"])
+
+    def texts(self, frame: pd.DataFrame) -> list[str]:
+        """For each row of `frame` (columns id, thread_id, author), the texts of the pool's
+        other comments by the same author in the same thread, in id order, joined by
+        SEPARATOR; empty when the author is unknown or wrote nothing else there."""
+        keys = _keys(frame)
+        if keys.isna().all() or "id" not in frame:
+            return [""] * len(frame)
+        return self.joined(keys, frame["id"].astype(str))
+
+
+class ReplyIndex(_TextIndex):
+    """The comments of a pool (columns id, parent_id, text) by the comment they reply to."""
+
+    def __init__(self, pool: pd.DataFrame):
+        parents = pool["parent_id"].fillna("").astype(str) if "parent_id" in pool else pd.Series("", index=pool.index)
+        super().__init__(parents.where(parents.str.strip().ne(""), None), pool["id"], pool["text"], single=False)
+
+    def texts(self, frame: pd.DataFrame) -> list[str]:
+        """For each row of `frame` (column id), the texts of the pool's comments that reply to
+        it, in id order, joined by SEPARATOR; empty when none does."""
+        if "id" not in frame:
+            return [""] * len(frame)
+        ids = frame["id"].astype(str)
+        return self.joined(ids, ids)
+
+
 def author_texts(frame: pd.DataFrame, pool: pd.DataFrame | None = None) -> list[str]:
-    """For each row of `frame` (columns id, thread_id, author), the texts of the other
-    comments of `pool` (default: `frame` itself; columns id, thread_id, author, text) by the
-    same author in the same thread, in id order, one per line; empty when the author is
-    unknown or wrote nothing else there."""
-    pool = frame if pool is None else pool
-    keys = _keys(frame)
-    if keys.isna().all() or "id" not in frame:
+    """`AuthorIndex.texts` for the rows of `frame`, their authors' other comments taken from
+    `pool` (default: `frame` itself)."""
+    if "id" not in frame or _keys(frame).isna().all():
         return [""] * len(frame)
-    pool_keys = _keys(pool)
-    known = pool.loc[pool_keys.notna(), ["id", "text"]].assign(key=pool_keys.dropna())
-    known = known.assign(id=known["id"].astype(str), text=known["text"].fillna("").astype(str)).sort_values("id")
-    by_key = {key: list(zip(group["id"], group["text"])) for key, group in known.groupby("key", sort=False)}
-    out = []
-    for comment_id, key in zip(frame["id"].astype(str), keys):
-        others = by_key.get(key, ()) if key is not None else ()
-        out.append("\n".join(text for other_id, text in others if other_id != comment_id))
-    return out
+    return AuthorIndex(frame if pool is None else pool).texts(frame)
+
+
+def replies_texts(frame: pd.DataFrame, pool: pd.DataFrame | None = None) -> list[str]:
+    """`ReplyIndex.texts` for the rows of `frame`, the replies taken from `pool` (default:
+    `frame` itself)."""
+    pool = frame if pool is None else pool
+    if "id" not in frame or "parent_id" not in pool:
+        return [""] * len(frame)
+    return ReplyIndex(pool).texts(frame)
+
+
+def parent_texts(frame: pd.DataFrame, texts: dict[str, str] | None = None) -> list[str]:
+    """For each row of `frame` (column parent_id), the text of its parent: the row of `texts`
+    (comment id to text; default: `frame`'s own rows) it replies to, empty when unknown."""
+    if "parent_id" not in frame:
+        return [""] * len(frame)
+    if texts is None:
+        texts = dict(zip(frame["id"].astype(str), frame["text"].fillna("").astype(str))) if "id" in frame else {}
+    return frame["parent_id"].fillna("").astype(str).map(texts).fillna("").tolist()
+
+
+def store_replies_texts(conn, frame: pd.DataFrame) -> list[str]:
+    """`replies_texts` for rows of the store's comments (column id), their replies read from
+    the store."""
+    if frame.empty:
+        return []
+    pool = pd.read_sql_query("SELECT c.id, c.parent_id, c.text FROM json_each(?) j JOIN comments c ON c.parent_id = j.value",
+                             conn, params=(json.dumps(frame["id"].astype(str).tolist()),))
+    return replies_texts(frame, pool)
 
 
 def store_author_texts(conn, frame: pd.DataFrame) -> list[str]:

@@ -1,4 +1,4 @@
-"""Write comments with their labels to CSV or Parquet."""
+"""Write comments with their labels to CSV, JSON Lines or Parquet."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 from tracker.errors import InputError
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-EXPORT_FORMATS = ("csv", "parquet")
+EXPORT_FORMATS = ("csv", "jsonl", "parquet")
+_SUFFIXES = {"ndjson": "jsonl"}  # other names of a format
 
 
 def neutralize_formula(value: object) -> object:
@@ -29,9 +30,10 @@ def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_format(path: Path, fmt: str | None = None) -> str:
-    fmt = fmt or path.suffix.lower().lstrip(".")
+    fmt = fmt or _SUFFIXES.get(path.suffix.lower().lstrip("."), path.suffix.lower().lstrip("."))
     if fmt not in EXPORT_FORMATS:
-        raise InputError(f"{path}: cannot tell the export format from '{path.suffix}'; use .csv or .parquet, or --format")
+        raise InputError(f"{path}: cannot tell the export format from '{path.suffix}'; use .csv, .jsonl or .parquet, "
+                         "or --format")
     return fmt
 
 
@@ -50,6 +52,10 @@ def write_frames(frames: Iterable[pd.DataFrame], path: str | Path, fmt: str | No
             rows += len(frame)
             if fmt == "csv":
                 safe_for_spreadsheet(frame).to_csv(path, mode="w" if first else "a", header=first, index=False)
+            elif fmt == "jsonl":
+                with open(path, "w" if first else "a", encoding="utf-8") as handle:
+                    if len(frame):  # one object per line, each line ended
+                        frame.to_json(handle, orient="records", lines=True, force_ascii=False)
             else:
                 import pyarrow as pa
                 import pyarrow.parquet as pq
@@ -61,7 +67,10 @@ def write_frames(frames: Iterable[pd.DataFrame], path: str | Path, fmt: str | No
             first = False
         if first:
             empty = pd.DataFrame(columns=columns or [])
-            empty.to_csv(path, index=False) if fmt == "csv" else empty.to_parquet(path, index=False)
+            if fmt == "jsonl":
+                path.write_text("", encoding="utf-8")
+            else:
+                empty.to_csv(path, index=False) if fmt == "csv" else empty.to_parquet(path, index=False)
     finally:
         if writer is not None:
             writer.close()

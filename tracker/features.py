@@ -2,7 +2,8 @@
 
 Input to every transformer here is a DataFrame with columns `text` (the author's own words),
 `parent_text` (the comment replied to, empty when unknown), `author_text` (the author's other
-comments in the thread, `tracker.context`; may be absent) and `lang`.
+comments in the thread, `tracker.context`; may be absent), `replies_text` (the comments that
+reply to it; may be absent) and `lang`.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from tracker.context import AUTHOR_TEXT
+from tracker.context import AUTHOR_TEXT, REPLIES_TEXT
 from tracker.tfidf import ArrowTfidfVectorizer
 
 TEXT, PARENT, LANG = "text", "parent_text", "lang"
 # URLs, then digit runs longer than two characters ("2025", "1,5", the "671" of "671B"; "R1" and
-# "V3" stay), in RE2 syntax for pyarrow
-_URL = r"https?://\S+|www\.\S+"
+# "V3" stay), in RE2 syntax for pyarrow. A URL ends at a space or at one of the separators
+# \x1c-\x1f, which Python and Arrow count as spaces and RE2's \s does not (`context.SEPARATOR`).
+_URL = r"https?://[^\s\x1c-\x1f]+|www\.[^\s\x1c-\x1f]+"
 _LONG_NUMBER = r"[0-9]{3,}(?:[.,][0-9]+)*|[0-9]+(?:[.,][0-9]+)+"
 
 
@@ -31,12 +33,16 @@ def fold_texts(texts: list[str]) -> list[str]:
     """Accents removed (compatibility forms too: "ﬁ", no-break spaces), lowercased, URLs and
     numbers abstracted: French comments are written with and without accents ("modele",
     "modèle") and the words should meet. Runs in Arrow kernels over the whole batch."""
-    batch = pc.utf8_normalize(pa.array(texts, type=pa.large_string()), "NFKD")
+    return fold_array(pa.array(texts, type=pa.large_string())).to_pylist()
+
+
+def fold_array(batch: pa.Array) -> pa.Array:
+    """`fold_texts` from an Arrow array of texts to an Arrow array."""
+    batch = pc.utf8_normalize(batch, "NFKD")
     # combining accents, but not U+0338, which makes "≠" of "="
     batch = pc.utf8_lower(pc.replace_substring_regex(batch, r"[\x{300}-\x{337}\x{339}-\x{36f}]+", ""))
     batch = pc.replace_substring(batch, "’", "'")
-    batch = pc.replace_substring_regex(pc.replace_substring_regex(batch, _URL, " _url_ "), _LONG_NUMBER, " _num_ ")
-    return batch.to_pylist()
+    return pc.replace_substring_regex(pc.replace_substring_regex(batch, _URL, " _url_ "), _LONG_NUMBER, " _num_ ")
 
 
 def fold(text: str) -> str:
@@ -61,6 +67,10 @@ def parent_text(frame) -> list[str]:
 
 def author_text(frame) -> list[str]:
     return fold_texts(_column(frame, AUTHOR_TEXT))
+
+
+def replies_text(frame) -> list[str]:
+    return fold_texts(_column(frame, REPLIES_TEXT))
 
 
 def word_vectorizer(min_df: int = 2) -> TfidfVectorizer:
@@ -108,12 +118,12 @@ class LexiconSentiment(TransformerMixin, BaseEstimator):
 
 
 def text_features(char: bool = True, context_weight: float = 0.0, lexicon: bool = False, min_df: int = 2,
-                  author_weight: float = 0.0):
+                  author_weight: float = 0.0, replies_weight: float = 0.0):
     """Features of a comment: word (and char) TF-IDF of its own words, folded once for both;
     with `context_weight`, word TF-IDF of its parent scaled by that weight; with
-    `author_weight`, word TF-IDF of its author's other comments in the thread scaled by that
-    weight (training gives this block weight only in the stance head); with `lexicon`, VADER
-    scores."""
+    `author_weight`, word TF-IDF of its author's other comments in the thread, and with
+    `replies_weight` of the comments that reply to it, each scaled by its weight (training
+    gives these two blocks weight only in the stance head); with `lexicon`, VADER scores."""
     own = [("words", word_vectorizer(min_df))] + ([("chars", char_vectorizer(min_df))] if char else [])
     parts = [("own", make_pipeline(FunctionTransformer(own_text), FeatureUnion(own)))]
     weights = {}
@@ -123,6 +133,9 @@ def text_features(char: bool = True, context_weight: float = 0.0, lexicon: bool 
     if author_weight:
         parts.append(("author", make_pipeline(FunctionTransformer(author_text), word_vectorizer(min_df))))
         weights["author"] = author_weight
+    if replies_weight:
+        parts.append(("replies", make_pipeline(FunctionTransformer(replies_text), word_vectorizer(min_df))))
+        weights["replies"] = replies_weight
     if lexicon:
         parts.append(("lexicon", LexiconSentiment()))
     return FeatureUnion(parts, transformer_weights=weights or None)

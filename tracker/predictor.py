@@ -90,7 +90,9 @@ class Predictor:
         return [str(c) for c in self.stance.classes_] if self.stance is not None else []
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
-        X = self.features.transform(frame)
+        from tracker.pieces import transform
+
+        X = transform(self.features, frame)  # each distinct text of the batch read once
         out = pd.DataFrame(index=frame.index)
         if self.stance is not None:
             proba = self.stance.predict_proba(X)

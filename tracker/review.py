@@ -28,7 +28,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
-from tracker.context import AUTHOR_TEXT, store_author_texts
+from tracker.context import AUTHOR_TEXT, REPLIES_TEXT, store_author_texts, store_replies_texts
 from tracker.errors import LabelError, ModelError
 from tracker.export import FORMULA_PREFIXES, write_frames
 from tracker.features import PARENT, word_vectorizer
@@ -364,12 +364,13 @@ def export_labels(store: Store, out: str | Path, fmt: str | None = None) -> int:
 
 
 def review_training_frame(store: Store) -> pd.DataFrame:
-    """Human labels as training rows: the labeled-file columns, `parent_text` and
-    `author_text` (so a comment's context is used even when the comments around it are not
+    """Human labels as training rows: the labeled-file columns, `parent_text`, `author_text` and
+    `replies_text` (so a comment's context is used even when the comments around it are not
     labeled) and `from_reviews` = True. A comment without a thread is its own thread, so
     cross-validation can still group by thread."""
     frame = labels_frame(store).drop(columns=[REVIEWER_COLUMN, "labeled_at"])
     frame[AUTHOR_TEXT] = store_author_texts(store.conn, frame)
+    frame[REPLIES_TEXT] = store_replies_texts(store.conn, frame)
     frame["thread_id"] = frame["thread_id"].where(frame["thread_id"] != "", frame["id"])
     frame[FROM_REVIEWS] = True
     return frame

@@ -18,6 +18,11 @@ ARGUMENT_SEPARATOR = ";"
 LABELED_REQUIRED = ("id", "lang", "text", "stance", "arguments", "sentiment")
 LABELED_OPTIONAL = ("source", "created_at", "thread_id", "parent_id", "author", "note", "raw_text", "traits")
 
+# Author names that platforms put where an author is gone or hidden: not one person, so never
+# the same author as another comment's (tracker/context.py).
+UNKNOWN_AUTHORS = frozenset({"", "[deleted]", "[removed]", "deleted", "removed", "anonymous", "anonyme", "nan",
+                             "none", "null"})
+
 # Columns added by classification to an output file or export.
 PREDICTION_COLUMNS = ("lang", "stance", "stance_confidence", "arguments", "sentiment", "sentiment_score")
 

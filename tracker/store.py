@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from tracker.errors import StoreError
-from tracker.schema import Comment
+from tracker.schema import UNKNOWN_AUTHORS, Comment
 
 DB_ENV = "TRACKER_DB"
 DEFAULT_DB = "tracker.db"
@@ -107,6 +107,10 @@ MIGRATIONS: tuple[str, ...] = (
         last_label INTEGER NOT NULL
     );
     """,
+    # 3: replies by parent, to find the comments whose context a new comment changes
+    """
+    CREATE INDEX comments_by_parent ON comments (parent_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -137,6 +141,7 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
     conflicts: list[str] = field(default_factory=list)  # ids seen earlier in the same run, other content
+    recontext: int = 0  # earlier comments whose predictions were dropped: these comments change their context
 
     @property
     def stored(self) -> int:
@@ -203,6 +208,12 @@ class Store:
     def upsert_comments(self, comments: Iterable[Comment], run_id: int | None = None) -> UpsertCounts:
         """Insert new comments, update changed ones (dropping their predictions), skip the same.
 
+        A comment is classified with its context: its parent's words, its author's other
+        comments in the thread and its replies. So the predictions of the stored comments
+        whose context a new or changed comment changes (its replies, its parent, and its
+        author's other comments in the thread) are dropped too, and the next classify run
+        redoes them (`recontext`).
+
         A comment whose id was already stored by the same run with other content is not
         written: its id is returned in `conflicts` (a duplicate id within one input).
         """
@@ -244,7 +255,31 @@ class Store:
                 updates,
             )
             self.conn.executemany("DELETE FROM predictions WHERE comment_id = ?", stale)
+            changed = [row[0] for row in inserts] + [row[-1] for row in updates]
+            counts.recontext = self._drop_context_predictions(changed)
         return counts
+
+    def _drop_context_predictions(self, changed: list[str]) -> int:
+        """Drop the predictions of the stored comments that read one of `changed` as context: its
+        replies, its parent, and its author's other comments in its thread (unknown authors
+        are no one); returns how many comments lost theirs."""
+        if not changed or self.conn.execute("SELECT 1 FROM predictions LIMIT 1").fetchone() is None:
+            return 0
+        unknown = sorted(UNKNOWN_AUTHORS)
+        ids = json.dumps(changed)
+        readers = self.conn.execute(f"""
+            SELECT DISTINCT p.comment_id FROM predictions p WHERE p.comment_id IN (
+                SELECT c.id FROM json_each(?) j JOIN comments c ON c.parent_id = j.value
+                UNION
+                SELECT c.parent_id FROM json_each(?) j JOIN comments c ON c.id = j.value
+                UNION
+                SELECT other.id FROM json_each(?) j JOIN comments c ON c.id = j.value
+                JOIN comments other ON other.thread_id = c.thread_id AND other.author = c.author AND other.id != c.id
+                WHERE coalesce(c.thread_id, '') != ''
+                  AND lower(trim(coalesce(c.author, ''))) NOT IN ({', '.join('?' * len(unknown))}))
+        """, (ids, ids, ids, *unknown)).fetchall()
+        self.conn.executemany("DELETE FROM predictions WHERE comment_id = ?", readers)
+        return len(readers)
 
     def _existing(self, ids: list[str]) -> dict[str, tuple[str, int | None]]:
         found: dict[str, tuple[str, int | None]] = {}

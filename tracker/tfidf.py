@@ -4,8 +4,9 @@ scikit-learn's analyzers build every n-gram as a Python string and look it up in
 at a time: about 15,000 comments/s for word 1-2-grams and 2,000-4,600/s for char_wb 3-5-grams
 on one core, which is most of the time a batch classification spends. Here pyarrow splits the
 whole batch into space-separated words, cuts each distinct word once (into tokens, or into
-char n-grams spread back to the comments by a sparse product), joins word n-grams and looks
-every term up in the vocabulary. The matrix is the one scikit-learn computes
+char n-grams spread back to the comments by a sparse product) and looks every term up in the
+vocabulary: each distinct token once in a dict, word n-grams as integer keys (their tokens'
+ids) in a hash table built once per fitted vocabulary, so no n-gram string is built. The matrix is the one scikit-learn computes
 (tests/models/test_tfidf.py compares them); fitting is scikit-learn's own.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 from itertools import chain
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse
@@ -53,9 +55,35 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
             self._arrow_vocabulary = self.vocabulary_
         return self._arrow_terms
 
+    def _word_table(self) -> tuple[dict, dict] | None:
+        """The vocabulary's word n-grams as integers: an id for every word of its terms, and
+        for each n the keys of its n-grams (their words' ids as digits in base "number of
+        words") in a pandas Index, which keeps its hash table, with their columns. Built on
+        first use for each fitted vocabulary and never saved. None when tokens may hold spaces
+        (a custom token pattern), so that a term's words cannot be read back from it."""
+        if self.token_pattern not in _ARROW_TOKENIZERS:
+            return None
+        cache = getattr(self, "_word_cache", None)
+        if cache is None or cache[0] is not self.vocabulary_:
+            terms = self._terms()
+            split = pc.split_pattern(terms, " ")
+            words = pc.list_flatten(split).dictionary_encode()
+            ids = words.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False)
+            base, tables = max(len(words.dictionary), 1), {}
+            for n in np.unique(lengths).tolist():
+                if n * np.log2(base) >= 62:
+                    continue  # such n-grams are looked up as strings
+                column = np.flatnonzero(lengths == n)
+                keys = ids[np.repeat(lengths == n, lengths)].reshape(len(column), n) @ (
+                    base ** np.arange(n - 1, -1, -1, dtype=np.int64))
+                tables[n] = (pd.Index(keys), column)
+            cache = self._word_cache = (self.vocabulary_, (dict(zip(words.dictionary.to_pylist(), range(base))), tables))
+        return cache[1]
+
     def __getstate__(self):
         state = dict(super().__getstate__())  # outside sklearn's own modules this is our __dict__ itself
-        for cached in ("_arrow_terms", "_arrow_vocabulary"):  # rebuilt on first use; bundles stay plain
+        for cached in ("_arrow_terms", "_arrow_vocabulary", "_word_cache"):  # rebuilt on first use; bundles stay plain
             state.pop(cached, None)
         if isinstance(state.get("vocabulary_"), dict):
             # The vocabulary as two arrays (UTF-8 bytes and offsets, terms in column order) rather
@@ -86,6 +114,54 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
         """Vocabulary column of each term, -1 when the term is not in the vocabulary."""
         return pc.index_in(terms, value_set=self._terms()).fill_null(-1).to_numpy(zero_copy_only=False)
 
+    def _word_ids(self, words: pa.Array) -> np.ndarray | None:
+        """Each distinct token's id in `_word_table` (-1 when no term has it); None without a table."""
+        table = self._word_table()
+        if table is None:
+            return None
+        get = table[0].get
+        return np.array([get(word, -1) for word in words.to_pylist()], dtype=np.int64)
+
+    def _ngram_columns(self, words: pa.Array, parts: list[np.ndarray], ids: np.ndarray | None) -> np.ndarray:
+        """Vocabulary column of each n-gram whose k-th token is `parts[k]` (indices into the
+        distinct tokens `words`, whose `_word_ids` are `ids`), -1 when not in the vocabulary:
+        by integer keys where `_word_table` has them, else as strings."""
+        n = len(parts)
+        tables = self._word_table()[1] if ids is not None else {}
+        if n in tables:
+            keys, vocabulary_columns = tables[n]
+            if not len(keys):
+                return np.full(len(parts[0]), -1, dtype=np.int64)
+            base = max(len(self._word_table()[0]), 1)
+            key, known = np.zeros(len(parts[0]), dtype=np.int64), np.ones(len(parts[0]), dtype=bool)
+            for part in parts:
+                part_ids = ids[part]
+                known &= part_ids >= 0
+                key = key * base + part_ids
+            at = keys.get_indexer(key)
+            return np.where(known & (at >= 0), vocabulary_columns[at], -1)
+        if n == 1:  # each distinct token is looked up once
+            return self._columns(words)[parts[0]]
+        grams = [words.take(part) for part in parts]
+        return self._columns(pc.binary_join_element_wise(*grams, pa.scalar(" ", pa.large_string())))
+
+    def _token_counts(self, words: pa.Array, tokens: np.ndarray, doc_of: np.ndarray, n_docs: int) -> sparse.csr_matrix:
+        """Term counts of documents given as their tokens (`tokens` index the distinct `words`;
+        `doc_of` gives each token's document, in order): every n-gram within a document."""
+        if not len(tokens):
+            return self._matrix(np.zeros(0, dtype=int), np.zeros(0, dtype=int), n_docs)
+        ids = self._word_ids(words)
+        low, high = self.ngram_range
+        rows, columns = [], []
+        for n in range(low, min(high, len(tokens)) + 1):
+            # an n-gram starts at token i when tokens i .. i+n-1 belong to one document
+            starts = np.flatnonzero(doc_of[: len(tokens) - n + 1] == doc_of[n - 1:])
+            columns.append(self._ngram_columns(words, [tokens[starts + k] for k in range(n)], ids))
+            rows.append(doc_of[starts])
+        if not rows:
+            return self._matrix(np.zeros(0, dtype=int), np.zeros(0, dtype=int), n_docs)
+        return self._matrix(np.concatenate(rows), np.concatenate(columns), n_docs)
+
     def _matrix(self, rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sparse.csr_matrix:
         known = columns >= 0
         # built from coordinates, so repeated (row, column) pairs are summed into counts
@@ -98,7 +174,7 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
         if arrow_tokenizer is not None:
             # These patterns never match whitespace, so a comment's tokens are the tokens of its
             # space-separated words, in order: each distinct word of the batch is cut once.
-            words, doc_of = _words_between_spaces(pa.array(docs, type=pa.large_string()))
+            words, doc_of = _words_between_spaces(_arrow(docs))
             encoded = words.dictionary_encode()
             pieces, piece_word = arrow_tokenizer(encoded.dictionary)
             per_word = np.bincount(piece_word, minlength=len(encoded.dictionary))
@@ -116,26 +192,12 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
     def _word_counts(self, docs: list[str]) -> sparse.csr_matrix:
         tokens, doc_of = self._tokens(docs)
         encoded = tokens.dictionary_encode()
-        tokens, n_tokens = encoded.indices.to_numpy(zero_copy_only=False), len(encoded)
-        low, high = self.ngram_range
-        rows, columns = [], []
-        for n in range(low, min(high, n_tokens) + 1):
-            # an n-gram starts at token i when tokens i .. i+n-1 belong to one comment
-            starts = np.flatnonzero(doc_of[: n_tokens - n + 1] == doc_of[n - 1:])
-            if n == 1:  # each distinct word is looked up once
-                columns.append(self._columns(encoded.dictionary)[tokens])
-            else:
-                words = [encoded.dictionary.take(tokens[starts + k]) for k in range(n)]
-                columns.append(self._columns(pc.binary_join_element_wise(*words, pa.scalar(" ", pa.large_string()))))
-            rows.append(doc_of[starts])
-        if not rows:
-            return self._matrix(np.zeros(0, dtype=int), np.zeros(0, dtype=int), len(docs))
-        return self._matrix(np.concatenate(rows), np.concatenate(columns), len(docs))
+        return self._token_counts(encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False), doc_of, len(docs))
 
     def _char_wb_counts(self, docs: list[str]) -> sparse.csr_matrix:
         """Comment x word counts times word x n-gram counts, so each distinct word of the batch
         is cut into n-grams once."""
-        words, doc_of = _words_between_spaces(pa.array(docs, type=pa.large_string()))
+        words, doc_of = _words_between_spaces(_arrow(docs))
         encoded = words.dictionary_encode()
         word_index = encoded.indices.to_numpy(zero_copy_only=False)
         n_words = len(encoded.dictionary)
@@ -165,6 +227,11 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
         rows.append(order[short])
         columns = self._columns(pa.concat_arrays(grams))
         return self._matrix(np.concatenate(rows), columns, len(words))
+
+
+def _arrow(docs) -> pa.Array:
+    """A batch of texts as an Arrow array (given as one, or as a list of strings)."""
+    return docs if isinstance(docs, pa.Array) else pa.array(docs, type=pa.large_string())
 
 
 # Token patterns with an Arrow equivalent. Python's `\w` is a letter, digit or underscore of

@@ -11,12 +11,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from tracker.blend import NaiveBayesBlend, tag_log_weights
-from tracker.context import AUTHOR_TEXT, author_texts
+from tracker.context import AUTHOR_TEXT, REPLIES_TEXT, author_texts, parent_texts, replies_texts
 from tracker.errors import LabelError
 from tracker.features import LANG, PARENT, TEXT, text_features
 from tracker.metrics import by_language, classification_report, multilabel_report
@@ -35,6 +36,10 @@ class TrainConfig:
     char_ngrams: bool = True
     context_weight: float = 1.0  # parent's words; measured in bench/model_choices.py
     author_weight: float = 1.0  # the author's other comments in the thread, read by the stance head only
+    replies_weight: float = 1.0  # the comments that reply to it, read by the stance head only
+    # the stance head also learns each comment that drew replies as if it had none, so that it
+    # reads a lone comment as well as one in a thread (bench/model_choices.py)
+    bare_copies: bool = True
     lexicon: bool = False  # VADER scores: no gain measured, so off by default
     naive_bayes: float = 0.5  # stance and sentiment: weight of complement naive Bayes in the blend (0: off)
     naive_bayes_arguments: float = 0.3  # the same for each argument tag; measured in bench/model_choices.py
@@ -98,19 +103,20 @@ def _useful_temperature(proba: np.ndarray, y_index: np.ndarray) -> float | None:
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """Labeled rows with `text`, `parent_text` (the parent's words when the parent is in the
-    data or given), `author_text` (the author's other comments in the thread, from the data
-    unless given) and `lang` (detected when missing)."""
+    data or given), `author_text` (the author's other comments in the thread) and
+    `replies_text` (the comments replying to it), both from the data unless given, and `lang`
+    (detected when missing)."""
     out = frame.copy()
     out[TEXT] = out[TEXT].fillna("").astype(str)
     if PARENT not in out:
-        out[PARENT] = ""
-        if "parent_id" in out and "id" in out:
-            texts = dict(zip(out["id"].astype(str), out[TEXT]))
-            out[PARENT] = out["parent_id"].fillna("").astype(str).map(texts).fillna("")
+        out[PARENT] = parent_texts(out)
     out[PARENT] = out[PARENT].fillna("").astype(str)
     if AUTHOR_TEXT not in out:
         out[AUTHOR_TEXT] = author_texts(out)
-    out[AUTHOR_TEXT] = out[AUTHOR_TEXT].fillna("").astype(str)
+    if REPLIES_TEXT not in out:
+        out[REPLIES_TEXT] = replies_texts(out)
+    for column in (AUTHOR_TEXT, REPLIES_TEXT):
+        out[column] = out[column].fillna("").astype(str)
     if LANG not in out:
         out[LANG] = detect_languages(out[TEXT].tolist())
     out[LANG] = out[LANG].fillna("").astype(str).replace("", "other")
@@ -158,7 +164,8 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
         return column in frame and frame[column].str.len().gt(0).sum() >= 2 * config.min_df
 
     features = text_features(config.char_ngrams, config.context_weight if enough(PARENT) else 0.0, config.lexicon,
-                             config.min_df, config.author_weight if enough(AUTHOR_TEXT) else 0.0)
+                             config.min_df, config.author_weight if enough(AUTHOR_TEXT) else 0.0,
+                             config.replies_weight if enough(REPLIES_TEXT) else 0.0)
     try:
         X = features.fit_transform(frame)
     except ValueError as exc:  # "After pruning, no terms remain"
@@ -166,12 +173,15 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
                          f"those seen in fewer than {config.min_df} comments are dropped; add labeled rows") from exc
     predictor = Predictor(features=features, config=config.as_dict())
     if "stance" in heads:
-        stance = _label_classifier(config.c_stance, config).fit(X, frame["stance"])
+        X_stance, y_stance = X, frame["stance"].to_numpy()
+        if config.bare_copies:
+            X_stance, y_stance = _with_bare_copies(X, y_stance, _columns_without(features, frame, ("replies",)))
+        stance = _label_classifier(config.c_stance, config).fit(X_stance, y_stance)
         predictor.stance = TemperatureScaled(stance, temperature) if temperature else stance
     # Arguments and sentiment are about the comment's own words: the author's other comments
-    # cost them 0.3 and 0.5 points (bench/model_choices.py), so they learn without that block
-    # and read it with zero weight.
-    keep = _columns_without(features, frame, "author")
+    # cost them 0.3 and 0.5 points (bench/model_choices.py), so they learn without that block,
+    # and without the replies', and read them with zero weight.
+    keep = _columns_without(features, frame, ("author", "replies"))
     X_own = X if keep is None else X[:, keep]
     if "arguments" in heads:
         _, Y = _tag_matrix(frame, tags)  # a fold's training rows may lack a tag the whole data has
@@ -193,15 +203,36 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
     return predictor
 
 
-def _columns_without(features, frame: pd.DataFrame, part: str) -> np.ndarray | None:
-    """Positions of the fitted union's output columns outside `part` (None when it has no such part)."""
+def _columns_without(features, frame: pd.DataFrame, parts: tuple[str, ...]) -> np.ndarray | None:
+    """Positions of the fitted union's output columns outside `parts` (None when it has none of them)."""
     names = [name for name, _ in features.transformer_list]
-    if part not in names:
+    if not set(parts) & set(names):
         return None
     widths = [transformer.transform(frame.iloc[:1]).shape[1] for _, transformer in features.transformer_list]
-    start = sum(widths[:names.index(part)])
-    width = sum(widths)
-    return np.setdiff1d(np.arange(width), np.arange(start, start + widths[names.index(part)]))
+    starts = np.cumsum([0] + widths)
+    return np.concatenate([np.arange(starts[i], starts[i + 1]) for i, name in enumerate(names) if name not in parts])
+
+
+def _with_bare_copies(X, y: np.ndarray, keep: np.ndarray | None):
+    """X and y, plus a copy of every row with features outside `keep` (the replies block) with
+    those features zeroed: the row as the model sees a comment that drew no replies. Without
+    such a block, X and y themselves.
+
+    Comments in a thread have replies while the comments of a file of lone comments have
+    none; trained only on the former, the stance head leaned on the replies (1.3 points lower
+    on the independent sets, which hold no threads)."""
+    if keep is None:
+        return X, y
+    X = sparse.csr_matrix(X)
+    dropped = np.ones(X.shape[1], dtype=bool)
+    dropped[keep] = False
+    rows = np.flatnonzero(X[:, dropped].getnnz(axis=1) > 0)
+    if not len(rows):
+        return X, y
+    bare = X[rows]
+    bare = bare @ sparse.diags((~dropped).astype(X.dtype), format="csr")
+    bare.eliminate_zeros()
+    return sparse.vstack([X, bare], format="csr"), np.concatenate([y, y[rows]])
 
 
 def _rows_widened(weights: np.ndarray | None, keep: np.ndarray | None, X) -> np.ndarray | None:
@@ -306,7 +337,8 @@ def report_from_oof(frame: pd.DataFrame, oof: dict, thresholds: list[float] | No
         if groups is not None:
             report["stance"]["all"]["confusion"]["design_effect"] = round(
                 design_effect(scored["stance"], scored["_pred"], groups, labels), 3)
-        for key, column in (("stance_replies", PARENT), ("stance_with_author", AUTHOR_TEXT)):
+        for key, column in (("stance_replies", PARENT), ("stance_with_author", AUTHOR_TEXT),
+                            ("stance_with_replies", REPLIES_TEXT)):
             part = scored[scored[column].str.len() > 0] if column in scored else scored.iloc[:0]
             if len(part):
                 report[key] = classification_report(part["stance"], part["_pred"], labels)

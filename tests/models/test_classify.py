@@ -97,9 +97,11 @@ def test_classify_file_keeps_input_columns_and_adds_predictions(tmp_path, bundle
     source = tmp_path / f"in{suffix}"
     {".csv": lambda: frame.to_csv(source, index=False), ".jsonl": lambda: frame.to_json(source, orient="records", lines=True),
      ".parquet": lambda: frame.to_parquet(source)}[suffix]()
-    out = tmp_path / "out.csv"
+    out = tmp_path / f"out{suffix}"  # each format written as well as read
     assert classify_file(predictor, source, out, text_column="body", chunk_rows=5) == 12
-    result = pd.read_csv(out, dtype=str, keep_default_na=False)
+    result = {".csv": lambda: pd.read_csv(out, dtype=str, keep_default_na=False),
+              ".jsonl": lambda: pd.read_json(out, lines=True, dtype=False),
+              ".parquet": lambda: pd.read_parquet(out)}[suffix]()
     expected = ["post", "body", "stance", "lang", "predicted_stance", "stance_confidence",
                 *[f"p_{label}" for label in card["labels"]["stance"]], "arguments", "sentiment", "sentiment_score"]
     assert list(result.columns) == expected

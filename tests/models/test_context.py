@@ -8,7 +8,8 @@ import pytest
 
 from tests.review.conftest import comments_from
 from tracker.classify import classify_file, classify_store, predict_frame
-from tracker.context import AUTHOR_TEXT, author_texts, store_author_texts
+from tracker.context import (AUTHOR_TEXT, REPLIES_TEXT, SEPARATOR, author_texts, replies_texts, store_author_texts,
+                             store_replies_texts)
 from tracker.train import TrainConfig, prepare, train
 
 ROWS = pd.DataFrame({
@@ -27,7 +28,7 @@ def test_each_comment_gets_its_authors_other_comments_in_that_thread_in_id_order
     assert context["c1"] == ""  # "ana " is not "ana": names are matched exactly, as the store does
     extra = pd.DataFrame({"id": ["a0"], "thread_id": ["t1"], "author": ["ana"], "text": ["zeroth"]})
     both = pd.concat([ROWS, extra], ignore_index=True)
-    assert dict(zip(both["id"], author_texts(both)))["a3"] == "zeroth\nfirst"
+    assert dict(zip(both["id"], author_texts(both)))["a3"] == "zeroth\x1efirst"  # SEPARATOR between them
 
 
 def test_deleted_or_missing_authors_and_threadless_comments_get_no_context():
@@ -39,11 +40,21 @@ def test_deleted_or_missing_authors_and_threadless_comments_get_no_context():
 
 def test_the_store_gives_the_same_context_as_the_labeled_file(store, threads):
     store.upsert_comments(comments_from(threads))
-    stored = pd.read_sql_query("SELECT id, thread_id, author, text FROM comments ORDER BY id", store.conn)
+    stored = pd.read_sql_query("SELECT id, thread_id, author, parent_id, text FROM comments ORDER BY id", store.conn)
     chunk = stored.sample(200, random_state=1)  # a chunk: its authors' other comments lie mostly outside it
     from_store = store_author_texts(store.conn, chunk)
     assert from_store == author_texts(chunk, stored) and sum(map(bool, from_store)) > 100
     assert store_author_texts(store.conn, stored.iloc[:0]) == []
+    replies = store_replies_texts(store.conn, chunk)  # its replies too
+    assert replies == replies_texts(chunk, stored) and sum(map(bool, replies)) > 80
+    assert store_replies_texts(store.conn, stored.iloc[:0]) == []
+
+
+def test_each_comment_gets_the_comments_replying_to_it_in_id_order():
+    rows = pd.DataFrame({"id": ["p", "r2", "r1", "q", "s"], "parent_id": ["", "p", "p", "r1", None],
+                         "text": ["parent", "second", "first", "nested", "alone"]})
+    assert replies_texts(rows) == [f"first{SEPARATOR}second", "", "nested", "", ""]
+    assert replies_texts(rows.drop(columns=["parent_id"])) == [""] * 5
 
 
 @pytest.fixture(scope="module")
@@ -58,15 +69,17 @@ def model(threads):
     return train(threads, TrainConfig(folds=2), evaluate=False).predictor
 
 
-def test_a_model_has_an_author_block_only_when_its_data_has_author_context(threads):
+def test_a_model_has_author_and_replies_blocks_only_when_its_data_has_such_context(threads):
     def parts(frame, config):
         return dict(train(frame, config, evaluate=False).predictor.features.transformer_list)
 
-    assert "author" in parts(threads, TrainConfig(folds=2))
+    assert {"author", "replies"} <= set(parts(threads, TrainConfig(folds=2)))
     report = train(threads, TrainConfig(folds=2)).report  # and its card scores the comments that have it
     assert report["stance_with_author"]["n"] == int(prepare(threads)[AUTHOR_TEXT].ne("").sum())
-    assert "author" not in parts(threads, TrainConfig(folds=2, author_weight=0))
+    assert report["stance_with_replies"]["n"] == int(prepare(threads)[REPLIES_TEXT].ne("").sum())
+    assert not {"author", "replies"} & set(parts(threads, TrainConfig(folds=2, author_weight=0, replies_weight=0)))
     assert "author" not in parts(threads.drop(columns=["author"]), TrainConfig(folds=2))
+    assert "replies" not in parts(threads.drop(columns=["parent_id"]), TrainConfig(folds=2))
 
 
 def test_classify_reads_the_authors_other_comments_from_the_store(store, threads, model):
@@ -88,6 +101,35 @@ def test_classify_reads_the_authors_other_comments_from_the_store(store, threads
     assert moved[~has_context].max() < 1e-6  # and no other
 
 
+def test_comments_ingested_in_two_batches_end_classified_as_if_ingested_at_once(tmp_path, threads, model):
+    """A comment classified before its parent or its author's later comments arrive is
+    classified again once they do."""
+    from tracker.store import Store
+
+    comments = comments_from(threads)
+    order = np.random.default_rng(3).permutation(len(comments))  # replies may come before their parents
+    first, second = [comments[i] for i in order[:300]], [comments[i] for i in order[300:]]
+
+    def probabilities(store):
+        return pd.read_sql_query("SELECT comment_id, probabilities FROM predictions ORDER BY comment_id", store.conn)
+
+    with Store(tmp_path / "once.db") as once, Store(tmp_path / "twice.db") as twice:
+        once.upsert_comments(comments)
+        classify_store(once, model, {"version": "v"})
+        twice.upsert_comments(first)
+        assert classify_store(twice, model, {"version": "v"})["classified"] == 300
+        recontext = twice.upsert_comments(second).recontext
+        assert 100 < recontext < 300
+        assert classify_store(twice, model, {"version": "v"})["classified"] == len(second) + recontext
+        expected, got = probabilities(once), probabilities(twice)
+    assert got["comment_id"].tolist() == expected["comment_id"].tolist()
+
+    def values(frame):
+        return np.array([list(json.loads(cell).values()) for cell in frame["probabilities"]])
+
+    assert np.allclose(values(got), values(expected), atol=1e-4)
+
+
 def test_a_files_author_text_column_reaches_the_worker_processes(tmp_path, threads, model):
     data = prepare(threads)[["id", "text", "parent_text", AUTHOR_TEXT, "lang"]]
     data.to_csv(tmp_path / "in.csv", index=False)
@@ -97,9 +139,68 @@ def test_a_files_author_text_column_reaches_the_worker_processes(tmp_path, threa
     assert np.allclose(out[columns].to_numpy(), predict_frame(model, data)[columns].to_numpy(), atol=1e-4)
 
 
-def test_only_the_stance_head_reads_the_author_block(threads, model):
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_file_with_ids_gives_its_rows_the_context_the_store_would(tmp_path, threads, model, suffix):
+    """Parents and authors' other comments found across chunks of the file itself; the
+    context is read, not written out."""
+    source = tmp_path / f"in{suffix}"
+    file = threads.drop(columns=["stance", "arguments", "sentiment"]).rename(columns={"text": "body"})
+    if suffix == ".csv":
+        file.to_csv(source, index=False)
+    else:
+        file.to_json(source, orient="records", lines=True, force_ascii=False)
+    classify_file(model, source, tmp_path / "out.csv", text_column="body", chunk_rows=37)
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert list(out.columns[:len(file.columns)]) == list(file.columns)
+    assert not {"parent_text", AUTHOR_TEXT, REPLIES_TEXT} & set(out.columns)
+    columns = [f"p_{label}" for label in model.stance_labels]
     data = prepare(threads)
-    with_context, without = predict_frame(model, data), predict_frame(model, data.drop(columns=[AUTHOR_TEXT]))
+    assert all(data[column].ne("").mean() > 0.5 for column in ("parent_text", AUTHOR_TEXT, REPLIES_TEXT))
+    expected = predict_frame(model, data)[columns].to_numpy()
+    assert np.allclose(out[columns].to_numpy(dtype=float), expected, atol=1e-4)
+
+    classify_file(model, source, tmp_path / "blind.csv", text_column="body", chunk_rows=37, context=False)
+    blind = pd.read_csv(tmp_path / "blind.csv", dtype=str, keep_default_na=False)[columns].to_numpy(dtype=float)
+    alone = predict_frame(model, data.drop(columns=["parent_text", AUTHOR_TEXT, REPLIES_TEXT]))[columns].to_numpy()
+    assert np.allclose(blind, alone, atol=1e-4) and not np.allclose(blind, expected, atol=1e-2)
+
+
+def test_numeric_ids_of_a_json_file_still_find_the_parent(tmp_path, model):
+    """JSON numbers with nulls in the column come back as floats; 1.0 must still find 1."""
+    rows = [{"id": 1, "parent_id": None, "thread_id": 9, "author": "ana", "text": "Open weights are beating the labs."},
+            {"id": 2, "parent_id": 1, "thread_id": 9, "author": "bob", "text": "Exactly."},
+            {"id": 3, "parent_id": 2, "thread_id": 9, "author": "ana", "text": "Right?"}]
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    classify_file(model, tmp_path / "in.jsonl", tmp_path / "out.jsonl")
+    got = pd.read_json(tmp_path / "out.jsonl", lines=True)
+    frame = pd.DataFrame({"text": [row["text"] for row in rows], "lang": "en",
+                          "parent_text": ["", rows[0]["text"], rows[1]["text"]],
+                          AUTHOR_TEXT: [rows[2]["text"], "", rows[0]["text"]],
+                          REPLIES_TEXT: [rows[1]["text"], rows[2]["text"], ""]})
+    columns = [f"p_{label}" for label in model.stance_labels]
+    assert np.allclose(got[columns].to_numpy(), predict_frame(model, frame)[columns].to_numpy(), atol=1e-4)
+
+
+def test_the_stance_head_also_learns_each_comment_with_replies_as_a_lone_comment(threads):
+    from tracker.features import text_features
+    from tracker.train import _columns_without, _with_bare_copies
+
+    data = prepare(threads)
+    features = text_features(context_weight=1.0, author_weight=1.0, replies_weight=1.0).fit(data)
+    X, y = features.transform(data), data["stance"].to_numpy()
+    more, labels = _with_bare_copies(X, y, _columns_without(features, data, ("replies",)))
+    has = data[REPLIES_TEXT].ne("").to_numpy()
+    assert more.shape[0] == len(data) + has.sum() and list(labels) == list(y) + list(y[has])
+    # each copy is exactly what the features give the same comment without its replies
+    lone = features.transform(data[has].assign(**{REPLIES_TEXT: ""}))
+    assert abs(more[len(data):] - lone).max() == 0 and abs(more[:len(data)] - X).max() == 0
+    assert _with_bare_copies(X, y, None)[0] is X  # a model without the replies block: nothing added
+
+
+@pytest.mark.parametrize("column", [AUTHOR_TEXT, REPLIES_TEXT])
+def test_only_the_stance_head_reads_the_author_and_replies_blocks(threads, model, column):
+    data = prepare(threads)
+    with_context, without = predict_frame(model, data), predict_frame(model, data.drop(columns=[column]))
     assert (with_context["stance"] != without["stance"]).any()
     assert with_context["arguments"].tolist() == without["arguments"].tolist()
     assert np.array_equal(with_context["sentiment_score"], without["sentiment_score"])

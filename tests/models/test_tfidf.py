@@ -44,6 +44,8 @@ def test_the_model_vectorizers_match_scikit_learn_on_the_corpus(corpus, make):
     {"analyzer": "word", "ngram_range": (1, 3)},
     {"analyzer": "word", "ngram_range": (2, 3), "binary": True},
     {"analyzer": "word", "lowercase": True, "sublinear_tf": False, "norm": "l1"},
+    {"analyzer": "word", "ngram_range": (1, 6)},  # 6-gram keys would pass 62 bits: looked up as strings
+    {"analyzer": "word", "token_pattern": r"[^ ]+", "ngram_range": (1, 2)},  # Python's tokenizer, strings
     {"analyzer": "char_wb", "ngram_range": (1, 3)},
     {"analyzer": "char_wb", "ngram_range": (5, 7), "lowercase": True},  # padded words shorter than 5 count whole
     {"analyzer": "char_wb", "ngram_range": (2, 4), "use_idf": False, "binary": True},
@@ -69,8 +71,9 @@ def test_pickling_stores_the_vocabulary_as_arrays_and_restores_it(corpus):
     vectorizer = ArrowTfidfVectorizer(**word_vectorizer().get_params()).fit(corpus[:300])
     before = vectorizer.transform(corpus[300:320])
     state = vectorizer.__getstate__()
-    # no dict of strings and no Arrow object in the pickle: numpy arrays, which joblib reads fast
-    assert "vocabulary_" not in state and "_arrow_terms" not in state
+    # no dict of strings and no Arrow object or lookup table in the pickle: numpy arrays,
+    # which joblib reads fast
+    assert not {"vocabulary_", "_arrow_terms", "_word_cache"} & set(state)
     assert isinstance(state["_vocabulary_utf8"], np.ndarray) and isinstance(state["_vocabulary_offsets"], np.ndarray)
     assert isinstance(vectorizer.vocabulary_, dict)  # taking the state left the vectorizer whole
     copy = pickle.loads(pickle.dumps(vectorizer))

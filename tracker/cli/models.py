@@ -127,18 +127,23 @@ def evaluate(data_files, model, as_json, quiet, **columns):
 @click.option("--jobs", "-j", default=1, show_default=True,
               help="Processes that predict (this one and N-1 workers); 2 on a two-core machine.")
 @click.option("--chunk-rows", default=5000, show_default=True, help="Comments per chunk.")
+@click.option("--context/--no-context", default=True, show_default=True,
+              help="Read each row of INPUT_FILE with its parent, its author's other comments in the thread and "
+                   "its replies, found in the file by its id, parent_id, thread_id and author columns.")
 @quiet_option
 @click.pass_context
-def classify(ctx, input_file, out, model, text_column, jobs, chunk_rows, quiet):
+def classify(ctx, input_file, out, model, text_column, jobs, chunk_rows, context, quiet):
     """Without INPUT_FILE, classify every comment in the store that has no prediction from
     the current model yet (a killed run resumes where it stopped). With INPUT_FILE (.csv,
     .tsv, tab-separated .txt, .jsonl or .parquet) and --out, write every input column plus
     lang, stance, stance_confidence, p_<label>, arguments, sentiment and sentiment_score.
 
-    In the store each comment is read with its context: the comment it replies to and its
-    author's other comments in the thread. A file's rows are read with the context its
-    parent_text and author_text columns give, if it has them (ingest a forum export into the
-    store to have both built from its threads).
+    Each comment is read with its context: the comment it replies to, its author's other
+    comments in the thread and the comments replying to it. In the store these come from the
+    comments ingested. A file's rows take them from its parent_text, author_text and
+    replies_text columns if it has them, else from the file itself through its id,
+    parent_id, thread_id and author columns (the whole file's texts are held in memory for
+    this; --no-context skips it).
 
     \b
     Example:
@@ -154,7 +159,8 @@ def classify(ctx, input_file, out, model, text_column, jobs, chunk_rows, quiet):
         raise click.UsageError("--out needs an INPUT_FILE; without one the store is classified")
     predictor, card = load_bundle(model)
     if input_file:
-        rows = classify_file(predictor, input_file, out, text_column, jobs, chunk_rows, progress=not quiet)
+        rows = classify_file(predictor, input_file, out, text_column, jobs, chunk_rows, progress=not quiet,
+                             context=context)
         click.echo(f"wrote {rows} classified comments to {out} (model {card['version']})")
     else:
         result = classify_store(open_store(ctx), predictor, card, jobs, chunk_rows, progress=not quiet)

@@ -16,7 +16,7 @@ def review():
 
 @review.command(short_help="Write the comments to label next (most uncertain, diverse) to a file.")
 @click.option("--n", "n", default=200, show_default=True, help="How many comments to queue.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Queue file (.csv or .parquet).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Queue file (.csv, .jsonl or .parquet).")
 @click.option("--method", type=click.Choice(["entropy", "margin", "least_confidence", "random"]),
               default="entropy", show_default=True,
               help="Uncertainty over the stance probabilities, or 'random': a uniform sample of the "
@@ -89,7 +89,7 @@ def labels():
 
 
 @labels.command("export", short_help="Write every labeled comment's latest human label to a file.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output file (.csv or .parquet).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output file (.csv, .jsonl or .parquet).")
 @click.pass_context
 def export_(ctx, out):
     """Write the latest human label of every labeled comment in the format of

@@ -34,7 +34,7 @@ def stats(ctx):
 
 
 @click.command(short_help="Write comments with their stance, arguments and sentiment to CSV or Parquet.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Output file (.csv or .parquet).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Output file (.csv, .jsonl or .parquet).")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="Output format (default: from the extension).")
 @click.option("--model", "model_version", help="Model version whose predictions to export (default: the latest).")
 @click.pass_context

@@ -32,6 +32,7 @@ class IngestSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    recontext: int = 0  # earlier comments to classify again: the new ones change their context
     reasons: Counter = field(default_factory=Counter)
     rejects_path: Path | None = None
 
@@ -45,6 +46,9 @@ class IngestSummary:
         if self.rejected:
             top = ", ".join(f"{reason} {n}" for reason, n in self.reasons.most_common(3))
             text += f" ({top}; see {self.rejects_path})"
+        if self.recontext:
+            text += (f"; {self.recontext} earlier comments have new context (a reply's parent or the author's "
+                     "other comments) and will be classified again by 'tracker classify'")
         return text
 
 
@@ -135,7 +139,7 @@ def ingest_file(store: Store, path: str | Path, fmt: str | None = None, options:
     store.finish_run(run_id, read=summary.read, stored=summary.stored, new=summary.new, updated=summary.updated,
                      unchanged=summary.unchanged, rejected=summary.rejected,
                      rejects_path=str(rejects.path) if summary.rejected else None,
-                     details={"reasons": dict(summary.reasons)})
+                     details={"reasons": dict(summary.reasons), "recontext": summary.recontext})
     if not summary.rejected:
         summary.rejects_path = None
     return summary
@@ -174,6 +178,7 @@ def _store_chunk(store: Store, chunk: list[tuple[str, Comment]], run_id: int, su
     summary.new += counts.new
     summary.updated += counts.updated
     summary.unchanged += counts.unchanged
+    summary.recontext += counts.recontext
     for comment_id in counts.conflicts:
         where, comment = seen[comment_id]
         _reject(summary, rejects, _duplicate(where, comment, "an earlier record"))
