@@ -100,7 +100,7 @@ class ReplyIndex(_TextIndex):
 def author_texts(frame: pd.DataFrame, pool: pd.DataFrame | None = None) -> list[str]:
     """`AuthorIndex.texts` for the rows of `frame`, their authors' other comments taken from
     `pool` (default: `frame` itself)."""
-    if "id" not in frame or _keys(frame).isna().all():
+    if "id" not in frame:
         return [""] * len(frame)
     return AuthorIndex(frame if pool is None else pool).texts(frame)
 
@@ -108,10 +108,9 @@ def author_texts(frame: pd.DataFrame, pool: pd.DataFrame | None = None) -> list[
 def replies_texts(frame: pd.DataFrame, pool: pd.DataFrame | None = None) -> list[str]:
     """`ReplyIndex.texts` for the rows of `frame`, the replies taken from `pool` (default:
     `frame` itself)."""
-    pool = frame if pool is None else pool
-    if "id" not in frame or "parent_id" not in pool:
+    if "id" not in frame:
         return [""] * len(frame)
-    return ReplyIndex(pool).texts(frame)
+    return ReplyIndex(frame if pool is None else pool).texts(frame)
 
 
 def parent_texts(frame: pd.DataFrame, texts: dict[str, str] | None = None) -> list[str]:

@@ -153,19 +153,21 @@ class _Texts:
             wanted[needed] = True
             mask = wanted[text_of]
             tokens, text_of = tokens[mask], np.searchsorted(needed, text_of[mask])
-            by_text = vectorizer._token_counts(words, tokens, text_of, len(needed))
+            ids = vectorizer._word_ids(words) if len(tokens) else None  # one lookup per distinct token
+            by_text = vectorizer._token_counts(words, tokens, text_of, len(needed), ids)
             if column in _JOINED:
-                counts = self._joined(vectorizer, by_text, self.rows_of[column], local, words, tokens, text_of)
+                counts = self._joined(vectorizer, by_text, self.rows_of[column], local, words, tokens, text_of, ids)
             else:
                 counts = by_text[local]
         if vectorizer.binary:
             counts.data.fill(1)
         return vectorizer._tfidf.transform(counts, copy=False)
 
-    def _joined(self, vectorizer, by_text, rows, pieces, words, tokens, text_of) -> sparse.csr_matrix:
+    def _joined(self, vectorizer, by_text, rows, pieces, words, tokens, text_of, ids) -> sparse.csr_matrix:
         """Counts of each row's pieces (`rows` gives the row of each) read as one text: their
         counts summed, and each bigram from the last token of one piece to the first of the
-        next piece with tokens (`pieces` and `text_of` index the rows of `by_text`)."""
+        next piece with tokens (`pieces` and `text_of` index the rows of `by_text`; `ids` are
+        the tokens' `_word_ids`)."""
         n_texts = by_text.shape[0]
         summed = sparse.csr_matrix((np.ones(len(pieces), dtype=vectorizer.dtype), (rows, pieces)),
                                    shape=(self.n_rows, n_texts)) @ by_text
@@ -177,7 +179,6 @@ class _Texts:
         keep = last[pieces] >= first[pieces]  # pieces with at least one token, in row order
         rows, pieces = rows[keep], pieces[keep]
         joins = np.flatnonzero(rows[:-1] == rows[1:])
-        columns = vectorizer._ngram_columns(words, [tokens[last[pieces[joins]]], tokens[first[pieces[joins + 1]]]],
-                                            vectorizer._word_ids(words))
+        columns = vectorizer._ngram_columns(words, [tokens[last[pieces[joins]]], tokens[first[pieces[joins + 1]]]], ids)
         extra = vectorizer._matrix(rows[joins], columns, self.n_rows)
         return (summed + extra).tocsr()

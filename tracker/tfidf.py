@@ -145,12 +145,14 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
         grams = [words.take(part) for part in parts]
         return self._columns(pc.binary_join_element_wise(*grams, pa.scalar(" ", pa.large_string())))
 
-    def _token_counts(self, words: pa.Array, tokens: np.ndarray, doc_of: np.ndarray, n_docs: int) -> sparse.csr_matrix:
-        """Term counts of documents given as their tokens (`tokens` index the distinct `words`;
-        `doc_of` gives each token's document, in order): every n-gram within a document."""
+    def _token_counts(self, words: pa.Array, tokens: np.ndarray, doc_of: np.ndarray, n_docs: int,
+                      ids: np.ndarray | None = None) -> sparse.csr_matrix:
+        """Term counts of documents given as their tokens (`tokens` index the distinct `words`,
+        whose `_word_ids` are `ids` when the caller has them; `doc_of` gives each token's
+        document, in order): every n-gram within a document."""
         if not len(tokens):
             return self._matrix(np.zeros(0, dtype=int), np.zeros(0, dtype=int), n_docs)
-        ids = self._word_ids(words)
+        ids = self._word_ids(words) if ids is None else ids
         low, high = self.ngram_range
         rows, columns = [], []
         for n in range(low, min(high, len(tokens)) + 1):

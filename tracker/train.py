@@ -172,16 +172,17 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
         raise LabelError(f"too little text to learn from ({len(frame)} comments): no words are left once "
                          f"those seen in fewer than {config.min_df} comments are dropped; add labeled rows") from exc
     predictor = Predictor(features=features, config=config.as_dict())
+    columns = _part_columns(features, frame)
     if "stance" in heads:
         X_stance, y_stance = X, frame["stance"].to_numpy()
         if config.bare_copies:
-            X_stance, y_stance = _with_bare_copies(X, y_stance, _columns_without(features, frame, ("replies",)))
+            X_stance, y_stance = _with_bare_copies(X, y_stance, columns.get("replies"))
         stance = _label_classifier(config.c_stance, config).fit(X_stance, y_stance)
         predictor.stance = TemperatureScaled(stance, temperature) if temperature else stance
     # Arguments and sentiment are about the comment's own words: the author's other comments
     # cost them 0.3 and 0.5 points (bench/model_choices.py), so they learn without that block,
     # and without the replies', and read them with zero weight.
-    keep = _columns_without(features, frame, ("author", "replies"))
+    keep = _columns_without(columns, ("author", "replies"))
     X_own = X if keep is None else X[:, keep]
     if "arguments" in heads:
         _, Y = _tag_matrix(frame, tags)  # a fold's training rows may lack a tag the whole data has
@@ -203,34 +204,37 @@ def _fit_heads(frame: pd.DataFrame, heads: list[str], config: TrainConfig, tags:
     return predictor
 
 
-def _columns_without(features, frame: pd.DataFrame, parts: tuple[str, ...]) -> np.ndarray | None:
-    """Positions of the fitted union's output columns outside `parts` (None when it has none of them)."""
-    names = [name for name, _ in features.transformer_list]
-    if not set(parts) & set(names):
-        return None
+def _part_columns(features, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The positions of each part's output columns in the fitted union's output."""
     widths = [transformer.transform(frame.iloc[:1]).shape[1] for _, transformer in features.transformer_list]
     starts = np.cumsum([0] + widths)
-    return np.concatenate([np.arange(starts[i], starts[i + 1]) for i, name in enumerate(names) if name not in parts])
+    return {name: np.arange(starts[i], starts[i + 1]) for i, (name, _) in enumerate(features.transformer_list)}
 
 
-def _with_bare_copies(X, y: np.ndarray, keep: np.ndarray | None):
-    """X and y, plus a copy of every row with features outside `keep` (the replies block) with
-    those features zeroed: the row as the model sees a comment that drew no replies. Without
-    such a block, X and y themselves.
+def _columns_without(columns: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray | None:
+    """The output columns outside `parts` (None when the union has none of them)."""
+    if not set(parts) & set(columns):
+        return None
+    return np.concatenate([positions for name, positions in columns.items() if name not in parts])
+
+
+def _with_bare_copies(X, y: np.ndarray, zeroed: np.ndarray | None):
+    """X and y, plus a copy of every row with features among the columns `zeroed` (the replies
+    block) with those features zeroed: the row as the model sees a comment that drew no
+    replies. Without such a block, X and y themselves.
 
     Comments in a thread have replies while the comments of a file of lone comments have
     none; trained only on the former, the stance head leaned on the replies (1.3 points lower
     on the independent sets, which hold no threads)."""
-    if keep is None:
+    if zeroed is None:
         return X, y
     X = sparse.csr_matrix(X)
-    dropped = np.ones(X.shape[1], dtype=bool)
-    dropped[keep] = False
-    rows = np.flatnonzero(X[:, dropped].getnnz(axis=1) > 0)
+    rows = np.flatnonzero(X[:, zeroed].getnnz(axis=1) > 0)
     if not len(rows):
         return X, y
-    bare = X[rows]
-    bare = bare @ sparse.diags((~dropped).astype(X.dtype), format="csr")
+    kept = np.ones(X.shape[1], dtype=X.dtype)
+    kept[zeroed] = 0
+    bare = X[rows] @ sparse.diags(kept, format="csr")
     bare.eliminate_zeros()
     return sparse.vstack([X, bare], format="csr"), np.concatenate([y, y[rows]])
 

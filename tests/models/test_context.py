@@ -183,12 +183,12 @@ def test_numeric_ids_of_a_json_file_still_find_the_parent(tmp_path, model):
 
 def test_the_stance_head_also_learns_each_comment_with_replies_as_a_lone_comment(threads):
     from tracker.features import text_features
-    from tracker.train import _columns_without, _with_bare_copies
+    from tracker.train import _part_columns, _with_bare_copies
 
     data = prepare(threads)
     features = text_features(context_weight=1.0, author_weight=1.0, replies_weight=1.0).fit(data)
     X, y = features.transform(data), data["stance"].to_numpy()
-    more, labels = _with_bare_copies(X, y, _columns_without(features, data, ("replies",)))
+    more, labels = _with_bare_copies(X, y, _part_columns(features, data)["replies"])
     has = data[REPLIES_TEXT].ne("").to_numpy()
     assert more.shape[0] == len(data) + has.sum() and list(labels) == list(y) + list(y[has])
     # each copy is exactly what the features give the same comment without its replies
