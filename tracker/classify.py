@@ -14,31 +14,34 @@ import numpy as np
 import pandas as pd
 
 from tracker import aggregates
-from tracker.context import (AUTHOR_TEXT, REPLIES_TEXT, AuthorIndex, ReplyIndex, id_strings, parent_texts,
-                             store_author_texts, store_replies_texts)
+from tracker.context import (AUTHOR_TEXT, CONTEXT, KEYS, REPLIES_TEXT, ThreadIndex, id_strings, store_author_texts,
+                             store_replies_texts)
 from tracker.drift import DriftSample
 from tracker.errors import InputError
-from tracker.features import LANG, PARENT, TEXT
+from tracker.features import LANG, TEXT
 from tracker.progress import progress_bar
 from tracker.store import Store
 from tracker.text import detect_languages
 
 CHUNK_ROWS = 5_000
-CONTEXT = (PARENT, AUTHOR_TEXT, REPLIES_TEXT)  # what a comment is read with, beside its own words
 
 
-def _read_columns(predictor, frame: pd.DataFrame) -> list[str]:
+def _read_columns(predictor, frame: pd.DataFrame, threads: ThreadIndex | None) -> list[str]:
     """The columns `predict_frame` reads: only these travel to a worker process."""
-    wanted = (TEXT, *CONTEXT, LANG, getattr(predictor, "target_column", None))
+    wanted = (TEXT, *CONTEXT, LANG, getattr(predictor, "target_column", None), *(KEYS if threads else ()))
     return [column for column in wanted if column and column in frame]
 
 
-def predict_frame(predictor, frame: pd.DataFrame) -> pd.DataFrame:
+def predict_frame(predictor, frame: pd.DataFrame, threads: ThreadIndex | None = None) -> pd.DataFrame:
     """Prediction columns for a DataFrame with `text` (and optional `parent_text`,
-    `author_text`, `replies_text`, `lang`)."""
-    work = pd.DataFrame({TEXT: frame[TEXT].fillna("").astype(str).to_numpy()}, index=frame.index)
+    `author_text`, `replies_text`, `lang`); with `threads`, the context columns it lacks are
+    found there by its `id`, `parent_id`, `thread_id` and `author`."""
+    if threads is not None:
+        frame = threads.add_to(frame)
+    # `.array`: the column's own (Arrow) strings, placed by position, not copied to Python objects
+    work = pd.DataFrame({TEXT: frame[TEXT].fillna("").astype(str).array}, index=frame.index)
     for context in CONTEXT:
-        work[context] = frame[context].fillna("").astype(str).to_numpy() if context in frame else ""
+        work[context] = frame[context].fillna("").astype(str).array if context in frame else ""
     if LANG in frame and frame[LANG].notna().all():
         work[LANG] = frame[LANG].astype(str).to_numpy()
     else:
@@ -51,7 +54,7 @@ def predict_frame(predictor, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_worker_predictor = None
+_worker_predictor, _worker_threads = None, (None, None)  # the model; (file, ThreadIndex read from it)
 
 
 def _start_worker(model_file: str) -> None:
@@ -60,8 +63,12 @@ def _start_worker(model_file: str) -> None:
         _worker_predictor = pickle.load(handle)
 
 
-def _predict_in_worker(chunk: pd.DataFrame) -> pd.DataFrame:
-    return predict_frame(_worker_predictor, chunk)
+def _predict_in_worker(chunk: pd.DataFrame, threads_file: str | None) -> pd.DataFrame:
+    global _worker_threads
+    if threads_file and _worker_threads[0] != threads_file:  # read once, with the first chunk
+        with open(threads_file, "rb") as handle:
+            _worker_threads = (threads_file, pickle.load(handle))
+    return predict_frame(_worker_predictor, chunk, _worker_threads[1] if threads_file else None)
 
 
 class _Ready:
@@ -77,18 +84,22 @@ class _Ready:
         return self.value
 
 
-def _predict_chunks(predictor, chunks, jobs: int):
-    """(chunk, predictions) in input order.
+def _predict_chunks(predictor, chunks, jobs: int, find_threads=None):
+    """(chunk, predictions) in input order, each chunk read with its context from the
+    ThreadIndex that `find_threads()` gives, if that function is given and gives one.
 
     With jobs > 1 this process is one of the `jobs` that predict: it hands chunks to
     `jobs - 1` worker processes, each of which receives the model once when it starts (not
     with every chunk), keeps each of them two chunks ahead, and predicts the next chunk itself
     whenever they are busy. So no core waits while the workers import their libraries, and
-    `--jobs 2` on two cores runs two processes, not three.
+    `--jobs 2` on two cores runs two processes, not three. `find_threads` runs while the
+    workers start; they receive its index once and each process finds the context of the
+    chunks it predicts.
     """
     if jobs == 1:
+        threads = find_threads() if find_threads else None
         for chunk in chunks:
-            yield chunk, predict_frame(predictor, chunk)
+            yield chunk, predict_frame(predictor, chunk, threads)
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe with lingua's threads
     # Workers read the model from a private file: sent through the start-up pipe, it would
@@ -97,15 +108,21 @@ def _predict_chunks(predictor, chunks, jobs: int):
         model_file = Path(folder) / "model.pickle"
         model_file.write_bytes(pickle.dumps(predictor, protocol=pickle.HIGHEST_PROTOCOL))
         with context.Pool(jobs - 1, initializer=_start_worker, initargs=(str(model_file),)) as pool:
+            threads = find_threads() if find_threads else None
+            threads_file = None
+            if threads is not None:
+                threads_file = str(Path(folder) / "threads.pickle")
+                Path(threads_file).write_bytes(pickle.dumps(threads, protocol=pickle.HIGHEST_PROTOCOL))
             pending: deque = deque()  # (chunk, result) in input order
             for chunk in chunks:
                 while pending and (pending[0][1].ready() or len(pending) > 8 * jobs):  # memory stays bounded
                     done, result = pending.popleft()
                     yield done, result.get()
                 if sum(not result.ready() for _, result in pending) < 2 * (jobs - 1):
-                    pending.append((chunk, pool.apply_async(_predict_in_worker, (chunk[_read_columns(predictor, chunk)],))))
+                    sent = chunk[_read_columns(predictor, chunk, threads)]
+                    pending.append((chunk, pool.apply_async(_predict_in_worker, (sent, threads_file))))
                 else:
-                    pending.append((chunk, _Ready(predict_frame(predictor, chunk))))
+                    pending.append((chunk, _Ready(predict_frame(predictor, chunk, threads))))
             while pending:
                 done, result = pending.popleft()
                 yield done, result.get()
@@ -222,27 +239,25 @@ def _read_delimited_chunks(path: Path, chunk_rows: int, columns: list[str] | Non
                          "check its delimiter and quoting") from exc
 
 
-def _file_context(source: Path, text_column: str, chunk_rows: int) -> tuple[dict, AuthorIndex, ReplyIndex] | None:
-    """The texts of a file's comments by id, by thread and author, and by parent, read in one
-    pass, for giving each row its parent's words, its author's other comments in the thread
-    and its replies, as the store does; None when the file has no `id` column, or neither
+def _file_context(source: Path, text_column: str, chunk_rows: int) -> ThreadIndex | None:
+    """The file's comments by id, by thread and author, and by parent, read in one pass, for
+    giving each row its parent's words, its author's other comments in the thread and its
+    replies, as the store does; None when the file has no `id` column, or neither
     `parent_id` nor `thread_id` and `author`, or gives every context column itself. Holds the
     file's texts in memory (a dump larger than memory is better ingested into the store,
     which reads context from disk)."""
-    keys = ["id", "parent_id", "thread_id", "author"]
     parts = []
-    for chunk in _read_chunks(source, chunk_rows, columns=[*keys, text_column, *CONTEXT]):
+    for chunk in _read_chunks(source, chunk_rows, columns=[*KEYS, text_column, *CONTEXT]):
         if all(column in chunk for column in CONTEXT):
             return None
         if "id" not in chunk or text_column not in chunk or not (
                 "parent_id" in chunk or {"thread_id", "author"} <= set(chunk.columns)):
             return None
-        part = pd.DataFrame({column: id_strings(chunk[column]) for column in keys if column in chunk})
+        part = pd.DataFrame({column: id_strings(chunk[column]) for column in KEYS if column in chunk})
         parts.append(part.assign(**{TEXT: chunk[text_column].fillna("").astype(str).to_numpy()}))
     if not parts:
         return None
-    pool = pd.concat(parts, ignore_index=True)
-    return dict(zip(pool["id"], pool[TEXT])), AuthorIndex(pool), ReplyIndex(pool)
+    return ThreadIndex(pd.concat(parts, ignore_index=True))
 
 
 def classify_file(predictor, source: str | Path, out: str | Path, text_column: str = TEXT, jobs: int = 1,
@@ -261,8 +276,7 @@ def classify_file(predictor, source: str | Path, out: str | Path, text_column: s
     source, out = Path(source), Path(out)
     if not source.exists():
         raise InputError(f"{source}: no such file; check the path")
-    threads = _file_context(source, text_column, chunk_rows) if context else None
-    added: set[str] = set()  # context columns given to the model, not written out
+    find_threads = (lambda: _file_context(source, text_column, chunk_rows)) if context else None
 
     def frames():
         for chunk in _read_chunks(source, chunk_rows):
@@ -276,24 +290,12 @@ def classify_file(predictor, source: str | Path, out: str | Path, text_column: s
             chunk = chunk.reset_index(drop=True)
             if LANG in chunk and not chunk[LANG].isin(["en", "fr", "other"]).all():
                 chunk = chunk.drop(columns=[LANG]).assign(**{f"input_{LANG}": chunk[LANG]})
-            chunk = chunk.rename(columns={text_column: TEXT})
-            if threads is not None:
-                texts, authors, replies = threads
-                keyed = chunk.assign(**{column: id_strings(chunk[column]) for column in ("id", "parent_id", "thread_id",
-                                                                                        "author") if column in chunk})
-                found = {PARENT: lambda: parent_texts(keyed, texts), AUTHOR_TEXT: lambda: authors.texts(keyed),
-                         REPLIES_TEXT: lambda: replies.texts(keyed)}
-                for column, build in found.items():
-                    if column not in chunk:
-                        chunk[column] = build()
-                        added.add(column)
-            yield chunk
+            yield chunk.rename(columns={text_column: TEXT})
 
     bar = progress_bar(desc=f"classify {source.name}", unit="comment", enabled=progress)
 
     def merged():
-        for chunk, predicted in _predict_chunks(predictor, frames(), jobs):
-            chunk = chunk.drop(columns=[column for column in added if column in chunk])
+        for chunk, predicted in _predict_chunks(predictor, frames(), jobs, find_threads):  # context read, not written
             predicted = predicted.drop(columns=[LANG]) if LANG in chunk else predicted
             predicted = predicted.rename(columns={c: f"predicted_{c}" for c in predicted.columns if c in chunk})
             bar.update(len(chunk))

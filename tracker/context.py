@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tracker.schema import UNKNOWN_AUTHORS
 
+PARENT_TEXT = "parent_text"
 AUTHOR_TEXT = "author_text"
 REPLIES_TEXT = "replies_text"
+CONTEXT = (PARENT_TEXT, AUTHOR_TEXT, REPLIES_TEXT)  # what a comment is read with, beside its own words
+KEYS = ("id", "parent_id", "thread_id", "author")  # what finds a comment's context among others
 # Between the comments joined in `author_text` and `replies_text`: the ASCII record separator, which every
 # tokenizer here reads as a space (as it reads a line break), and on which `tracker.pieces`
 # splits the text back into the comments it was made of.
@@ -30,6 +36,8 @@ SEPARATOR = "\x1e"
 def id_strings(values: pd.Series) -> pd.Series:
     """Comment ids as text, missing ones empty: JSON numbers read as floats where a column has
     nulls ("1.0") are written back as the integers they were ("1")."""
+    if isinstance(values.dtype, pd.StringDtype):  # as CSV files are read: already text
+        return values.fillna("")
     if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
         values = values.astype("Int64")
     return values.astype(object).where(values.notna(), "").astype(str)
@@ -45,31 +53,52 @@ def _keys(frame: pd.DataFrame) -> pd.Series:
     return (threads + "\x1f" + authors).where(known, None)
 
 
+def _texts_array(texts: pd.Series) -> pa.Array:
+    return pa.array(texts.fillna("").astype(str).to_numpy(dtype=object), type=pa.large_string())
+
+
 class _TextIndex:
     """Texts of a pool of comments grouped by a key, each group in id order, built once so that
-    any number of batches can ask for their rows' group."""
+    any number of batches can ask for their rows' group. Lookups and joins run in pandas and
+    Arrow, not row by row in Python: a file's 200,000 comments take a fraction of a second.
+    `texts` (the pool's, in pool order) may be shared with other indexes of the same pool."""
 
-    def __init__(self, keys: pd.Series, ids: pd.Series, texts: pd.Series, single: bool = True):
+    def __init__(self, keys: pd.Series, ids: pd.Series, texts: pa.Array, single: bool = True):
         kept = keys.notna() & (keys.duplicated(keep=False) if single else True)  # a lone key gives no context
-        known = pd.DataFrame({"key": keys[kept], "id": ids[kept].astype(str),
-                              "text": texts[kept].fillna("").astype(str)}).sort_values(["key", "id"])
-        self.by_key: dict[str, list[tuple[str, str]]] = {}
-        for key, comment_id, text in zip(known["key"], known["id"], known["text"]):
-            self.by_key.setdefault(key, []).append((comment_id, text))
+        positions = np.flatnonzero(kept.to_numpy())
+        known = pa.table({"key": pa.array(keys.to_numpy(dtype=object)[positions], type=pa.large_string()),
+                          "id": pa.array(ids.astype(str).to_numpy(dtype=object)[positions], type=pa.large_string())})
+        order = pc.sort_indices(known, sort_keys=[("key", "ascending"), ("id", "ascending")]).to_numpy().astype(np.int64)
+        self.positions = positions[order]  # the pool's rows, by key then id
+        self.ids = known["id"].take(order).to_numpy(zero_copy_only=False)
+        sorted_keys = known["key"].take(order).to_numpy(zero_copy_only=False)
+        firsts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) if len(order) else order
+        # object Index: an Arrow-backed one is copied to Python strings at every lookup
+        self.groups = pd.Index(sorted_keys[firsts], dtype=object)
+        self.starts = np.r_[firsts, len(order)]  # group g is the rows starts[g]:starts[g + 1]
+        self.pool_texts = texts
 
-    def joined(self, keys, ids) -> list[str]:
+    def joined(self, keys: pd.Series, ids: pd.Series) -> list[str]:
         """For each (key, comment id), the texts of the key's group but that comment, joined by
         SEPARATOR."""
-        get = self.by_key.get
-        return [SEPARATOR.join(text for other_id, text in get(key, ()) if other_id != comment_id)
-                if key is not None else "" for key, comment_id in zip(keys, ids)]
+        group = self.groups.get_indexer(keys.astype(object).where(keys.notna(), None).to_numpy(dtype=object))
+        found = group >= 0
+        starts = np.where(found, self.starts[group], 0)
+        sizes = np.where(found, self.starts[group + 1] - starts, 0)
+        row = np.repeat(np.arange(len(group)), sizes)  # each member of each row's group ...
+        member = np.arange(len(row)) - np.repeat(np.cumsum(sizes) - sizes, sizes) + np.repeat(starts, sizes)
+        keep = self.ids[member] != ids.astype(str).to_numpy(dtype=object)[row]  # ... but the row itself
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(row[keep], minlength=len(group)))])
+        texts = self.pool_texts.take(self.positions[member[keep]])
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), texts)
+        return pc.binary_join(lists, pa.scalar(SEPARATOR, pa.large_string())).to_pylist()
 
 
 class AuthorIndex(_TextIndex):
     """The comments of a pool (columns id, thread_id, author, text) by thread and author."""
 
-    def __init__(self, pool: pd.DataFrame):
-        super().__init__(_keys(pool), pool["id"], pool["text"])
+    def __init__(self, pool: pd.DataFrame, texts: pa.Array | None = None):
+        super().__init__(_keys(pool), pool["id"], _texts_array(pool["text"]) if texts is None else texts)
 
     def texts(self, frame: pd.DataFrame) -> list[str]:
         """For each row of `frame` (columns id, thread_id, author), the texts of the pool's
@@ -84,9 +113,10 @@ class AuthorIndex(_TextIndex):
 class ReplyIndex(_TextIndex):
     """The comments of a pool (columns id, parent_id, text) by the comment they reply to."""
 
-    def __init__(self, pool: pd.DataFrame):
+    def __init__(self, pool: pd.DataFrame, texts: pa.Array | None = None):
         parents = pool["parent_id"].fillna("").astype(str) if "parent_id" in pool else pd.Series("", index=pool.index)
-        super().__init__(parents.where(parents.str.strip().ne(""), None), pool["id"], pool["text"], single=False)
+        super().__init__(parents.where(parents.str.strip().ne(""), None), pool["id"],
+                         _texts_array(pool["text"]) if texts is None else texts, single=False)
 
     def texts(self, frame: pd.DataFrame) -> list[str]:
         """For each row of `frame` (column id), the texts of the pool's comments that reply to
@@ -113,14 +143,52 @@ def replies_texts(frame: pd.DataFrame, pool: pd.DataFrame | None = None) -> list
     return ReplyIndex(frame if pool is None else pool).texts(frame)
 
 
-def parent_texts(frame: pd.DataFrame, texts: dict[str, str] | None = None) -> list[str]:
-    """For each row of `frame` (column parent_id), the text of its parent: the row of `texts`
-    (comment id to text; default: `frame`'s own rows) it replies to, empty when unknown."""
+def parent_texts(frame: pd.DataFrame, texts: pd.Series | dict[str, str] | None = None) -> list[str]:
+    """For each row of `frame` (column parent_id), the text of its parent: the entry of `texts`
+    (text by comment id; default: `text_by_id(frame)`) it replies to, empty when unknown."""
     if "parent_id" not in frame:
         return [""] * len(frame)
     if texts is None:
-        texts = dict(zip(frame["id"].astype(str), frame["text"].fillna("").astype(str))) if "id" in frame else {}
+        texts = text_by_id(frame) if "id" in frame else {}
     return frame["parent_id"].fillna("").astype(str).map(texts).fillna("").tolist()
+
+
+def text_by_id(frame: pd.DataFrame) -> pd.Series:
+    """The `text` of each comment of `frame` by its `id` (the last row where an id repeats)."""
+    texts = pd.Series(frame["text"].fillna("").astype(str).to_numpy(dtype=object),
+                      index=pd.Index(frame["id"].astype(str).to_numpy(dtype=object), dtype=object))
+    return texts[~texts.index.duplicated(keep="last")]
+
+
+
+class ThreadIndex:
+    """The parent, the author's other comments in the thread and the replies of any comment of
+    a pool (columns id, text, and parent_id or thread_id and author or both; ids as
+    `id_strings`), built once: a file's threads, with which each of its chunks is read. The
+    pool's texts are held once, by all three lookups."""
+
+    def __init__(self, pool: pd.DataFrame):
+        self.pool_texts = _texts_array(pool["text"])
+        ids = pool["id"].to_numpy(dtype=object)
+        last = ~pd.Index(ids[::-1], dtype=object).duplicated()[::-1]  # where an id repeats, its last row
+        self.by_id, self.id_rows = pd.Index(ids[last], dtype=object), np.flatnonzero(last)
+        self.authors, self.replies = AuthorIndex(pool, self.pool_texts), ReplyIndex(pool, self.pool_texts)
+
+    def parent_texts(self, frame: pd.DataFrame) -> list[str]:
+        """For each row of `frame` (column parent_id, as `id_strings`), its parent's text, empty
+        when the pool does not have it."""
+        if "parent_id" not in frame:
+            return [""] * len(frame)
+        at = self.by_id.get_indexer(frame["parent_id"].to_numpy(dtype=object))
+        texts = self.pool_texts.take(pa.array(np.where(at >= 0, self.id_rows[at], 0), mask=at < 0))
+        return texts.fill_null("").to_pylist()
+
+    def add_to(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """`frame` (with the pool's key columns) and the context columns it lacks."""
+        keyed = frame.assign(**{column: id_strings(frame[column]) for column in KEYS if column in frame})
+        found = {PARENT_TEXT: lambda: self.parent_texts(keyed), AUTHOR_TEXT: lambda: self.authors.texts(keyed),
+                 REPLIES_TEXT: lambda: self.replies.texts(keyed)}
+        return frame.assign(**{column: build() for column, build in found.items() if column not in frame})
 
 
 def store_replies_texts(conn, frame: pd.DataFrame) -> list[str]:

@@ -18,10 +18,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from tracker.context import AUTHOR_TEXT, REPLIES_TEXT
+from tracker.context import AUTHOR_TEXT, PARENT_TEXT, REPLIES_TEXT
 from tracker.tfidf import ArrowTfidfVectorizer
 
-TEXT, PARENT, LANG = "text", "parent_text", "lang"
+TEXT, PARENT, LANG = "text", PARENT_TEXT, "lang"
 # URLs, then digit runs longer than two characters ("2025", "1,5", the "671" of "671B"; "R1" and
 # "V3" stay), in RE2 syntax for pyarrow. A URL ends at a space or at one of the separators
 # \x1c-\x1f, which Python and Arrow count as spaces and RE2's \s does not (`context.SEPARATOR`).

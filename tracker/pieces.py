@@ -108,7 +108,8 @@ class _Texts:
 
         def column(name):
             values = frame[name] if name in frame else pd.Series([""] * len(frame), index=frame.index)
-            return pa.array(values.fillna("").astype(str).tolist(), type=pa.large_string())
+            # the column's Arrow strings as they are (chunked, for a concatenated frame), not copied
+            return pa.array(values.fillna("").astype(str).array).cast(pa.large_string())
 
         arrays, self.slices = [], {}
         start = 0
@@ -128,7 +129,7 @@ class _Texts:
         encoded = pa.chunked_array(arrays, type=pa.large_string()).combine_chunks().dictionary_encode()
         self.piece = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)  # distinct text of each entry
         self.folded = fold_array(encoded.dictionary)
-        self._tokens = None
+        self._tokens, self._grams, self._columns = None, None, {}
 
     def tokens(self, vectorizer) -> tuple[pa.Array, np.ndarray, np.ndarray]:
         """The distinct tokens, each token's index among them and its distinct text, for all
@@ -139,6 +140,37 @@ class _Texts:
             self._tokens = (encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False), text_of)
         return self._tokens
 
+    def grams(self, vectorizer) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """Counts of the batch's distinct words and distinct word pairs (two tokens in a row) in
+        each distinct text, counted once for every word vectorizer, and each pair's two tokens."""
+        if self._grams is None:
+            words, tokens, text_of = self.tokens(vectorizer)
+            n_words = max(len(words), 1)
+            starts = np.flatnonzero(text_of[:-1] == text_of[1:])
+            pairs, pair_of = np.unique(tokens[starts] * n_words + tokens[starts + 1], return_inverse=True)
+            rows, columns = np.concatenate([text_of, text_of[starts]]), np.concatenate([tokens, n_words + pair_of])
+            counts = sparse.csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, columns)),
+                                       shape=(len(self.folded), n_words + len(pairs)))
+            self._grams = (counts, np.column_stack([pairs // n_words, pairs % n_words]))
+        return self._grams
+
+    def columns(self, vectorizer) -> tuple[np.ndarray | None, np.ndarray]:
+        """The batch's distinct tokens' `_word_ids` in `vectorizer`, and the vocabulary column
+        of each of `grams`'s columns (-1 where the n-gram is not a term or not of its sizes)."""
+        if id(vectorizer) not in self._columns:
+            words, _, _ = self.tokens(vectorizer)
+            _, pairs = self.grams(vectorizer)
+            ids = vectorizer._word_ids(words) if len(words) else None
+            low, high = vectorizer.ngram_range
+            unigrams = np.full(max(len(words), 1), -1, dtype=np.int64)
+            bigrams = np.full(len(pairs), -1, dtype=np.int64)
+            if low <= 1 <= high and len(words):
+                unigrams[:] = vectorizer._ngram_columns(words, [np.arange(len(words))], ids)
+            if low <= 2 <= high and len(pairs):
+                bigrams = vectorizer._ngram_columns(words, [pairs[:, 0], pairs[:, 1]], ids)
+            self._columns[id(vectorizer)] = (ids, np.concatenate([unigrams, bigrams]))
+        return self._columns[id(vectorizer)]
+
     def matrix(self, column: str, vectorizer) -> sparse.csr_matrix:
         """The block of `vectorizer` reading `column`: counts of each row's text (for joined
         comments, their sum plus the bigrams that join them), weighted as it weighs.
@@ -148,14 +180,15 @@ class _Texts:
         if vectorizer.analyzer == "char_wb":
             counts = vectorizer._char_wb_counts(self.folded.take(needed))[local]
         else:
-            words, tokens, text_of = self.tokens(vectorizer)
-            wanted = np.zeros(len(self.folded), dtype=bool)
-            wanted[needed] = True
-            mask = wanted[text_of]
-            tokens, text_of = tokens[mask], np.searchsorted(needed, text_of[mask])
-            ids = vectorizer._word_ids(words) if len(tokens) else None  # one lookup per distinct token
-            by_text = vectorizer._token_counts(words, tokens, text_of, len(needed), ids)
+            ids, columns = self.columns(vectorizer)
+            by_text = _renumbered(self.grams(vectorizer)[0][needed], columns, len(vectorizer.vocabulary_),
+                                  vectorizer.dtype)
             if column in _JOINED:
+                words, tokens, text_of = self.tokens(vectorizer)
+                wanted = np.zeros(len(self.folded), dtype=bool)
+                wanted[needed] = True
+                mask = wanted[text_of]
+                tokens, text_of = tokens[mask], np.searchsorted(needed, text_of[mask])
                 counts = self._joined(vectorizer, by_text, self.rows_of[column], local, words, tokens, text_of, ids)
             else:
                 counts = by_text[local]
@@ -182,3 +215,12 @@ class _Texts:
         columns = vectorizer._ngram_columns(words, [tokens[last[pieces[joins]]], tokens[first[pieces[joins + 1]]]], ids)
         extra = vectorizer._matrix(rows[joins], columns, self.n_rows)
         return (summed + extra).tocsr()
+
+
+def _renumbered(counts: sparse.csr_matrix, columns: np.ndarray, width: int, dtype) -> sparse.csr_matrix:
+    """`counts` with column j moved to `columns[j]`, dropped where that is -1 (no two columns
+    move to one, so nothing is summed; each row's columns are left unsorted)."""
+    moved = columns[counts.indices]
+    kept = moved >= 0
+    indptr = np.concatenate([[0], np.cumsum(kept)])[counts.indptr]
+    return sparse.csr_matrix((counts.data[kept].astype(dtype), moved[kept], indptr), shape=(counts.shape[0], width))

@@ -55,7 +55,7 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
             self._arrow_vocabulary = self.vocabulary_
         return self._arrow_terms
 
-    def _word_table(self) -> tuple[dict, dict] | None:
+    def _word_table(self) -> tuple[pd.Index, dict] | None:
         """The vocabulary's word n-grams as integers: an id for every word of its terms, and
         for each n the keys of its n-grams (their words' ids as digits in base "number of
         words") in a pandas Index, which keeps its hash table, with their columns. Built on
@@ -78,7 +78,9 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
                 keys = ids[np.repeat(lengths == n, lengths)].reshape(len(column), n) @ (
                     base ** np.arange(n - 1, -1, -1, dtype=np.int64))
                 tables[n] = (pd.Index(keys), column)
-            cache = self._word_cache = (self.vocabulary_, (dict(zip(words.dictionary.to_pylist(), range(base))), tables))
+            # an object Index keeps its hash table between lookups (an Arrow-backed one would copy)
+            word_index = pd.Index(words.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+            cache = self._word_cache = (self.vocabulary_, (word_index, tables))
         return cache[1]
 
     def __getstate__(self):
@@ -119,8 +121,7 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
         table = self._word_table()
         if table is None:
             return None
-        get = table[0].get
-        return np.array([get(word, -1) for word in words.to_pylist()], dtype=np.int64)
+        return table[0].get_indexer(words.to_numpy(zero_copy_only=False)).astype(np.int64)
 
     def _ngram_columns(self, words: pa.Array, parts: list[np.ndarray], ids: np.ndarray | None) -> np.ndarray:
         """Vocabulary column of each n-gram whose k-th token is `parts[k]` (indices into the

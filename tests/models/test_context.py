@@ -165,6 +165,17 @@ def test_a_file_with_ids_gives_its_rows_the_context_the_store_would(tmp_path, th
     assert np.allclose(blind, alone, atol=1e-4) and not np.allclose(blind, expected, atol=1e-2)
 
 
+def test_with_two_jobs_the_worker_finds_the_same_context_in_the_file(tmp_path, threads, model):
+    """The worker receives the file's threads once and finds each chunk's context itself."""
+    source = tmp_path / "in.csv"
+    threads.drop(columns=["stance", "arguments", "sentiment"]).to_csv(source, index=False)
+    classify_file(model, source, tmp_path / "one.csv", chunk_rows=29)
+    classify_file(model, source, tmp_path / "two.csv", chunk_rows=29, jobs=2)
+    one, two = (pd.read_csv(tmp_path / name, dtype=str, keep_default_na=False) for name in ("one.csv", "two.csv"))
+    pd.testing.assert_frame_equal(one, two)
+    assert not {"parent_text", AUTHOR_TEXT, REPLIES_TEXT} & set(two.columns)
+
+
 def test_numeric_ids_of_a_json_file_still_find_the_parent(tmp_path, model):
     """JSON numbers with nulls in the column come back as floats; 1.0 must still find 1."""
     rows = [{"id": 1, "parent_id": None, "thread_id": 9, "author": "ana", "text": "Open weights are beating the labs."},

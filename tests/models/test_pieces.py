@@ -55,6 +55,8 @@ def test_the_batch_matrix_is_the_unions(threads, lexicon):
     same(features, EDGE)
     same(features, pd.concat([EDGE, threads.iloc[:40]], ignore_index=True))
     same(features, EDGE.drop(columns=["parent_text", AUTHOR_TEXT, REPLIES_TEXT]))  # context columns absent
+    two = pd.concat([threads.iloc[:30], threads.iloc[30:90]], ignore_index=True)  # columns of two Arrow chunks
+    same(features, two)
 
 
 def test_the_author_block_counts_the_bigrams_across_two_comments(threads):
