@@ -103,6 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--model", action="append", help="bundle name or directory (repeat)")
+    parser.add_argument("--chunk-rows", type=int, help="passed to tracker classify (default: its own)")
     parser.add_argument("--with-context", action="store_true",
                         help="add parent_text, author_text and replies_text columns drawn from the corpus")
     args = parser.parse_args()
@@ -116,6 +117,7 @@ def main() -> None:
         rows = []
         for model in models:
             for jobs, extra in ((1, []), (2, []), (2, ["--no-context"])):
+                extra = extra + (["--chunk-rows", str(args.chunk_rows)] if args.chunk_rows else [])
                 out = str(Path(tmp) / f"out{jobs}.parquet")
                 figures = measure(TRACKER.format(source=str(source), out=out, jobs=jobs, model=str(model), extra=extra))
                 name = f"classify {Path(model).name} --jobs {jobs} {' '.join(extra)}".strip()

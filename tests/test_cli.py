@@ -86,3 +86,10 @@ def test_export_of_an_unknown_extension_says_which_to_use(capsys, tmp_path):
     run(capsys, "--db", db, "ingest", "--quiet", str(tmp_path / "c.csv"))
     code, _, err = run(capsys, "--db", db, "export", "--out", str(tmp_path / "out.xlsx"))
     assert code == 1 and ".csv, .jsonl or .parquet" in err
+
+
+def test_classify_chunks_default_to_the_library_s_chunk_size():
+    from tracker.classify import CHUNK_ROWS
+
+    option = next(p for p in cli.commands["classify"].params if p.name == "chunk_rows")
+    assert option.default == CHUNK_ROWS

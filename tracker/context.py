@@ -54,7 +54,13 @@ def _keys(frame: pd.DataFrame) -> pd.Series:
 
 
 def _texts_array(texts: pd.Series) -> pa.Array:
-    return pa.array(texts.fillna("").astype(str).to_numpy(dtype=object), type=pa.large_string())
+    strings = pa.array(texts.fillna("").astype(str).array)  # Arrow strings as they are
+    strings = strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
+    return strings.cast(pa.large_string())
+
+
+def _empty(n: int) -> pa.Array:
+    return pa.array([""] * n, type=pa.large_string())
 
 
 class _TextIndex:
@@ -78,7 +84,7 @@ class _TextIndex:
         self.starts = np.r_[firsts, len(order)]  # group g is the rows starts[g]:starts[g + 1]
         self.pool_texts = texts
 
-    def joined(self, keys: pd.Series, ids: pd.Series) -> list[str]:
+    def joined(self, keys: pd.Series, ids: pd.Series) -> pa.Array:
         """For each (key, comment id), the texts of the key's group but that comment, joined by
         SEPARATOR."""
         group = self.groups.get_indexer(keys.astype(object).where(keys.notna(), None).to_numpy(dtype=object))
@@ -91,7 +97,7 @@ class _TextIndex:
         offsets = np.concatenate([[0], np.cumsum(np.bincount(row[keep], minlength=len(group)))])
         texts = self.pool_texts.take(self.positions[member[keep]])
         lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), texts)
-        return pc.binary_join(lists, pa.scalar(SEPARATOR, pa.large_string())).to_pylist()
+        return pc.binary_join(lists, pa.scalar(SEPARATOR, pa.large_string()))
 
 
 class AuthorIndex(_TextIndex):
@@ -104,9 +110,13 @@ class AuthorIndex(_TextIndex):
         """For each row of `frame` (columns id, thread_id, author), the texts of the pool's
         other comments by the same author in the same thread, in id order, joined by
         SEPARATOR; empty when the author is unknown or wrote nothing else there."""
+        return self.column(frame).to_pylist()
+
+    def column(self, frame: pd.DataFrame) -> pa.Array:
+        """`texts` as an Arrow array."""
         keys = _keys(frame)
         if keys.isna().all() or "id" not in frame:
-            return [""] * len(frame)
+            return _empty(len(frame))
         return self.joined(keys, frame["id"].astype(str))
 
 
@@ -121,8 +131,12 @@ class ReplyIndex(_TextIndex):
     def texts(self, frame: pd.DataFrame) -> list[str]:
         """For each row of `frame` (column id), the texts of the pool's comments that reply to
         it, in id order, joined by SEPARATOR; empty when none does."""
+        return self.column(frame).to_pylist()
+
+    def column(self, frame: pd.DataFrame) -> pa.Array:
+        """`texts` as an Arrow array."""
         if "id" not in frame:
-            return [""] * len(frame)
+            return _empty(len(frame))
         ids = frame["id"].astype(str)
         return self.joined(ids, ids)
 
@@ -174,21 +188,21 @@ class ThreadIndex:
         self.by_id, self.id_rows = pd.Index(ids[last], dtype=object), np.flatnonzero(last)
         self.authors, self.replies = AuthorIndex(pool, self.pool_texts), ReplyIndex(pool, self.pool_texts)
 
-    def parent_texts(self, frame: pd.DataFrame) -> list[str]:
+    def parents(self, frame: pd.DataFrame) -> pa.Array:
         """For each row of `frame` (column parent_id, as `id_strings`), its parent's text, empty
         when the pool does not have it."""
         if "parent_id" not in frame:
-            return [""] * len(frame)
+            return _empty(len(frame))
         at = self.by_id.get_indexer(frame["parent_id"].to_numpy(dtype=object))
-        texts = self.pool_texts.take(pa.array(np.where(at >= 0, self.id_rows[at], 0), mask=at < 0))
-        return texts.fill_null("").to_pylist()
+        return self.pool_texts.take(pa.array(np.where(at >= 0, self.id_rows[at], 0), mask=at < 0)).fill_null("")
 
     def add_to(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """`frame` (with the pool's key columns) and the context columns it lacks."""
+        """`frame` (with the pool's key columns) and the context columns it lacks (Arrow
+        strings, never copied to Python objects)."""
         keyed = frame.assign(**{column: id_strings(frame[column]) for column in KEYS if column in frame})
-        found = {PARENT_TEXT: lambda: self.parent_texts(keyed), AUTHOR_TEXT: lambda: self.authors.texts(keyed),
-                 REPLIES_TEXT: lambda: self.replies.texts(keyed)}
-        return frame.assign(**{column: build() for column, build in found.items() if column not in frame})
+        found = {PARENT_TEXT: self.parents, AUTHOR_TEXT: self.authors.column, REPLIES_TEXT: self.replies.column}
+        return frame.assign(**{column: pd.Series(pd.arrays.ArrowStringArray(find(keyed)), index=frame.index)
+                               for column, find in found.items() if column not in frame})
 
 
 def store_replies_texts(conn, frame: pd.DataFrame) -> list[str]:

@@ -88,15 +88,12 @@ def transform(features, frame: pd.DataFrame) -> sparse.csr_matrix:
         return features.transform(frame)
     texts = _Texts(frame, {block.column for block in plan if isinstance(block, _Block)})
     weights = features.transformer_weights or {}
-    blocks = []
+    matrices = []  # every vectorizer's, side by side in one stack (a block's own stack would copy it twice)
     for (name, part), block in zip(features.transformer_list, plan):
-        if isinstance(block, _Block):
-            matrices = [texts.matrix(block.column, vectorizer) for vectorizer in block.vectorizers]
-            matrix = sparse.hstack(matrices).tocsr() if len(matrices) > 1 else matrices[0]
-        else:
-            matrix = block.transform(frame)
-        blocks.append(matrix * weights[name] if name in weights else matrix)
-    return sparse.hstack(blocks).tocsr()
+        parts = ([texts.matrix(block.column, vectorizer) for vectorizer in block.vectorizers]
+                 if isinstance(block, _Block) else [block.transform(frame)])
+        matrices += [matrix * weights[name] if name in weights else matrix for matrix in parts]
+    return sparse.hstack(matrices, format="csr")
 
 
 class _Texts:
