@@ -39,9 +39,17 @@ class NaiveBayesBlend:
 
     def _scores(self, X) -> tuple[np.ndarray, np.ndarray]:
         """The regression's decision scores and naive Bayes's summed log weights."""
+        return self._split(X @ self.weights_)
+
+    def _split(self, product) -> tuple[np.ndarray, np.ndarray]:
+        both = np.asarray(product, dtype=np.float64)
         split = len(self.intercept_)  # one column for two labels, one per label otherwise
-        both = np.asarray(X @ self.weights_, dtype=np.float64)
         return both[:, :split], both[:, split:]
+
+    def product_weights(self) -> np.ndarray:
+        """The weights whose product with the features `proba_from` reads (`Predictor` multiplies
+        the features by every head's at once)."""
+        return self.weights_
 
     def logistic_proba(self, X) -> np.ndarray:
         return self._logistic(self._scores(X)[0])
@@ -62,7 +70,11 @@ class NaiveBayesBlend:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def predict_proba(self, X) -> np.ndarray:
-        logistic, bayes = self._scores(X)
+        return self.proba_from(X @ self.weights_)
+
+    def proba_from(self, product) -> np.ndarray:
+        """`predict_proba` from the features' product with `product_weights()`."""
+        logistic, bayes = self._split(product)
         proba = self._logistic(logistic)
         if self.weight:
             proba = (1 - self.weight) * proba + self.weight * softmax(bayes, axis=1)

@@ -74,7 +74,8 @@ class _TextIndex:
         positions = np.flatnonzero(kept.to_numpy())
         known = pa.table({"key": pa.array(keys.to_numpy(dtype=object)[positions], type=pa.large_string()),
                           "id": pa.array(ids.astype(str).to_numpy(dtype=object)[positions], type=pa.large_string())})
-        order = pc.sort_indices(known, sort_keys=[("key", "ascending"), ("id", "ascending")]).to_numpy().astype(np.int64)
+        order = pc.sort_indices(known, sort_keys=[("key", "ascending"), ("id", "ascending")])
+        order = order.to_numpy().astype(np.int64)
         self.positions = positions[order]  # the pool's rows, by key then id
         self.ids = known["id"].take(order).to_numpy(zero_copy_only=False)
         sorted_keys = known["key"].take(order).to_numpy(zero_copy_only=False)
@@ -172,7 +173,6 @@ def text_by_id(frame: pd.DataFrame) -> pd.Series:
     texts = pd.Series(frame["text"].fillna("").astype(str).to_numpy(dtype=object),
                       index=pd.Index(frame["id"].astype(str).to_numpy(dtype=object), dtype=object))
     return texts[~texts.index.duplicated(keep="last")]
-
 
 
 class ThreadIndex:

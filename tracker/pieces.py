@@ -4,10 +4,11 @@ In a thread the same words come back: a comment's parent is another comment of t
 and so are its author's other comments. `transform` gives what the fitted `text_features`
 union gives (tests/models/test_pieces.py compares them) but folds and tokenizes each
 distinct text once (the comments, their parents, and each of the comments that `author_text` and
-`replies_text` join with `context.SEPARATOR`), counts its terms in the vocabulary of each
-block that reads it, and sums the joined comments' counts, adding the bigrams that join one
-comment to the next, as reading them joined would. A union of another shape is transformed
-by scikit-learn as before.
+`replies_text` join with `context.SEPARATOR`), counts its distinct words and word pairs once
+for all the word blocks (each block then looks up only the batch's distinct n-grams in its
+vocabulary), and sums the joined comments' counts, adding the bigrams that join one comment
+to the next, as reading them joined would. A union of another shape is transformed by
+scikit-learn as before.
 """
 
 from __future__ import annotations
@@ -83,17 +84,24 @@ def _plan(features) -> list | None:
 def transform(features, frame: pd.DataFrame) -> sparse.csr_matrix:
     """`features.transform(frame)` for a fitted `text_features` union, with each distinct text of
     the batch folded and tokenized once."""
+    return sparse.hstack(transform_parts(features, frame), format="csr")
+
+
+def transform_parts(features, frame: pd.DataFrame) -> list:
+    """The column blocks of `transform`, each vectorizer's (or union part's) apart, left to
+    right: a product with the whole matrix is the sum of their products, without the copy
+    that stacking them makes."""
     plan = _plan(features)
     if plan is None:
-        return features.transform(frame)
+        return [features.transform(frame)]
     texts = _Texts(frame, {block.column for block in plan if isinstance(block, _Block)})
     weights = features.transformer_weights or {}
-    matrices = []  # every vectorizer's, side by side in one stack (a block's own stack would copy it twice)
+    matrices = []
     for (name, part), block in zip(features.transformer_list, plan):
         parts = ([texts.matrix(block.column, vectorizer) for vectorizer in block.vectorizers]
                  if isinstance(block, _Block) else [block.transform(frame)])
         matrices += [matrix * weights[name] if name in weights else matrix for matrix in parts]
-    return sparse.hstack(matrices, format="csr")
+    return matrices
 
 
 class _Texts:

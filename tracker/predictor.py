@@ -30,13 +30,22 @@ class ArgumentHead:
         """Each tag's probability: the logistic of its classifier's score, all tags' scores
         (and naive Bayes's, when the head has it) computed in one pass over the features (what
         `predict_proba` gives one at a time), blended."""
+        present, weights, _ = self._stacked()
+        if not present:
+            return np.zeros((features.shape[0], len(self.tags)), dtype=np.float32)
+        return self.proba_from(features @ weights)
+
+    def product_weights(self) -> np.ndarray | None:
+        """The weights whose product with the features `proba_from` reads (None without tags)."""
+        return self._stacked()[1]
+
+    def proba_from(self, product) -> np.ndarray:
+        """`probabilities` from the features' product with `product_weights()`."""
         from scipy.special import expit
 
-        out = np.zeros((features.shape[0], len(self.tags)), dtype=np.float32)
-        present, weights, bias = self._stacked()
-        if not present:
-            return out
-        scores = np.asarray(features @ weights)
+        present, _, bias = self._stacked()
+        scores = np.asarray(product)
+        out = np.zeros((scores.shape[0], len(self.tags)), dtype=np.float32)
         out[:, present] = expit(scores[:, :len(present)] + bias)
         if self.bayes is not None and self.bayes_weight:
             out[:, present] = (1 - self.bayes_weight) * out[:, present] + self.bayes_weight * expit(
@@ -89,13 +98,51 @@ class Predictor:
     def stance_labels(self) -> list[str]:
         return [str(c) for c in self.stance.classes_] if self.stance is not None else []
 
-    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
-        from tracker.pieces import transform
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_product_weights", None)
+        return state
 
-        X = transform(self.features, frame)  # each distinct text of the batch read once
+    def _heads_product(self) -> tuple[np.ndarray, dict] | None:
+        """Every head's `product_weights` side by side, and each head's columns among them, when
+        every head has them: the features, read from memory once instead of once per head,
+        give all the scores in one product (10,000 comments: 63 ms against 103 for three, for
+        about 50 MB more per process). Built once per loaded bundle and never saved."""
+        if "_product_weights" not in self.__dict__:
+            heads = [head for head in (self.stance, self.arguments, self.sentiment) if head is not None]
+            weights = [getattr(head, "product_weights", lambda: None)() for head in heads]
+            stacked = None
+            if heads and all(w is not None for w in weights):
+                ends = np.cumsum([w.shape[1] for w in weights])
+                columns = {id(head): slice(end - w.shape[1], end) for head, w, end in zip(heads, weights, ends)}
+                stacked = (np.ascontiguousarray(np.hstack(weights), dtype=np.float32), columns)
+            self.__dict__["_product_weights"] = stacked
+        return self.__dict__["_product_weights"]
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        from scipy import sparse
+
+        from tracker.pieces import transform_parts
+
+        parts = transform_parts(self.features, frame)  # each distinct text of the batch read once
+        product = self._heads_product()
+        if product is not None:  # the features' product with every head's weights, block by block
+            weights, columns, start = product[0], product[1], 0
+            scores = np.zeros((len(frame), weights.shape[1]), dtype=np.float32)
+            for part in parts:
+                scores += part @ weights[start:start + part.shape[1]]
+                start += part.shape[1]
+
+            def probabilities(head):
+                return head.proba_from(scores[:, columns[id(head)]])
+        else:
+            X = sparse.hstack(parts, format="csr")
+
+            def probabilities(head):
+                return head.probabilities(X) if head is self.arguments else head.predict_proba(X)
         out = pd.DataFrame(index=frame.index)
         if self.stance is not None:
-            proba = self.stance.predict_proba(X)
+            proba = probabilities(self.stance)
             labels = self.stance_labels
             best = proba.argmax(axis=1)
             out["stance"] = np.asarray(labels, dtype=object)[best]
@@ -103,9 +150,9 @@ class Predictor:
             for j, label in enumerate(labels):
                 out[f"p_{label}"] = proba[:, j].round(4)
         if self.arguments is not None:
-            out["arguments"] = self.arguments.decide(self.arguments.probabilities(X))
+            out["arguments"] = self.arguments.decide(probabilities(self.arguments))
         if self.sentiment is not None:
-            proba = self.sentiment.predict_proba(X)
+            proba = probabilities(self.sentiment)
             labels = [str(c) for c in self.sentiment.classes_]
             out["sentiment"] = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
             positive = proba[:, labels.index("positive")] if "positive" in labels else 0.0

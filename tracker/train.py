@@ -75,6 +75,13 @@ class TemperatureScaled:
     def predict_proba(self, X):
         return scale(self.classifier.predict_proba(X), self.temperature)
 
+    def product_weights(self):
+        """The classifier's, when it scores by one product with the features (`NaiveBayesBlend`)."""
+        return self.classifier.product_weights() if hasattr(self.classifier, "product_weights") else None
+
+    def proba_from(self, product):
+        return scale(self.classifier.proba_from(product), self.temperature)
+
 
 def scale(proba: np.ndarray, temperature: float) -> np.ndarray:
     logits = np.log(np.clip(proba, 1e-9, 1)) / temperature

@@ -38,6 +38,42 @@ def test_saved_and_loaded_model_predicts_identically(bundle):
     assert first["sentiment_score"].between(-1, 1).all()
 
 
+def test_the_heads_scored_in_one_product_give_what_each_head_gives_alone(bundle):
+    import numpy as np
+
+    from tracker.pieces import transform
+
+    predictor, _ = load_bundle(bundle)
+    frame = pd.read_csv("data/heldout/independent.csv", dtype=str, keep_default_na=False)
+    heads = (predictor.stance, predictor.arguments, predictor.sentiment)
+    weights, _ = predictor._heads_product()
+    assert weights.shape[1] == sum(head.product_weights().shape[1] for head in heads)
+    got = predictor.predict(frame)
+    X = transform(predictor.features, frame)
+    stance, sentiment = predictor.stance.predict_proba(X), predictor.sentiment.predict_proba(X)
+    # the same sums of float32 products in another order: equal to rounding (4 decimals are written)
+    assert np.allclose(got[[f"p_{label}" for label in predictor.stance_labels]], stance, atol=1e-4)
+    assert np.allclose(got["sentiment_score"], sentiment[:, 2] - sentiment[:, 0], atol=1e-4)
+    tags = predictor.arguments.decide(predictor.arguments.probabilities(X))
+    assert np.mean(got["arguments"].to_numpy() == np.asarray(tags, dtype=object)) > 0.99
+    assert "_product_weights" not in predictor.__getstate__()  # rebuilt after loading, never saved
+
+
+def test_heads_without_product_weights_read_the_stacked_features(small_labeled):
+    """Plain logistic regression heads (naive Bayes off) are scikit-learn's: they get the matrix."""
+    import numpy as np
+
+    from tracker.pieces import transform
+    from tracker.train import TrainConfig, train
+
+    frame = pd.read_csv(small_labeled, dtype=str, keep_default_na=False)
+    predictor = train(frame, TrainConfig(folds=2, naive_bayes=0), evaluate=False).predictor
+    assert predictor._heads_product() is None
+    got = predictor.predict(frame)
+    expected = predictor.stance.predict_proba(transform(predictor.features, frame))
+    assert np.allclose(got[[f"p_{label}" for label in predictor.stance_labels]], expected, atol=1e-4)
+
+
 def test_a_tampered_model_file_is_refused(bundle, tmp_path):
     import shutil
 
