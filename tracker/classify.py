@@ -257,7 +257,7 @@ def _file_context(source: Path, text_column: str, chunk_rows: int) -> ThreadInde
                 "parent_id" in chunk or {"thread_id", "author"} <= set(chunk.columns)):
             return None
         part = pd.DataFrame({column: id_strings(chunk[column]) for column in KEYS if column in chunk})
-        parts.append(part.assign(**{TEXT: chunk[text_column].fillna("").astype(str).to_numpy()}))
+        parts.append(part.assign(**{TEXT: chunk[text_column].fillna("").astype(str).array}))  # no Python copies
     if not parts:
         return None
     return ThreadIndex(pd.concat(parts, ignore_index=True))

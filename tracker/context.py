@@ -158,21 +158,31 @@ def replies_texts(frame: pd.DataFrame, pool: pd.DataFrame | None = None) -> list
     return ReplyIndex(frame if pool is None else pool).texts(frame)
 
 
-def parent_texts(frame: pd.DataFrame, texts: pd.Series | dict[str, str] | None = None) -> list[str]:
-    """For each row of `frame` (column parent_id), the text of its parent: the entry of `texts`
-    (text by comment id; default: `text_by_id(frame)`) it replies to, empty when unknown."""
-    if "parent_id" not in frame:
+def parent_texts(frame: pd.DataFrame) -> list[str]:
+    """For each row of `frame` (columns id, parent_id, text), the text of the row it replies
+    to, empty when unknown."""
+    if "parent_id" not in frame or "id" not in frame:
         return [""] * len(frame)
-    if texts is None:
-        texts = text_by_id(frame) if "id" in frame else {}
-    return frame["parent_id"].fillna("").astype(str).map(texts).fillna("").tolist()
+    return ParentIndex(frame).column(frame).to_pylist()
 
 
-def text_by_id(frame: pd.DataFrame) -> pd.Series:
-    """The `text` of each comment of `frame` by its `id` (the last row where an id repeats)."""
-    texts = pd.Series(frame["text"].fillna("").astype(str).to_numpy(dtype=object),
-                      index=pd.Index(frame["id"].astype(str).to_numpy(dtype=object), dtype=object))
-    return texts[~texts.index.duplicated(keep="last")]
+class ParentIndex:
+    """The texts of a pool of comments (columns id, text) by id, the last row where an id
+    repeats; `texts` (the pool's, in pool order) may be shared with other indexes."""
+
+    def __init__(self, pool: pd.DataFrame, texts: pa.Array | None = None):
+        self.pool_texts = _texts_array(pool["text"]) if texts is None else texts
+        ids = pool["id"].astype(str).to_numpy(dtype=object)
+        last = ~pd.Index(ids[::-1], dtype=object).duplicated()[::-1]
+        self.by_id, self.id_rows = pd.Index(ids[last], dtype=object), np.flatnonzero(last)
+
+    def column(self, frame: pd.DataFrame) -> pa.Array:
+        """For each row of `frame` (column parent_id), its parent's text, empty when the pool
+        does not have it."""
+        if "parent_id" not in frame:
+            return _empty(len(frame))
+        at = self.by_id.get_indexer(frame["parent_id"].fillna("").astype(str).to_numpy(dtype=object))
+        return self.pool_texts.take(pa.array(np.where(at >= 0, self.id_rows[at], 0), mask=at < 0)).fill_null("")
 
 
 class ThreadIndex:
@@ -182,25 +192,16 @@ class ThreadIndex:
     pool's texts are held once, by all three lookups."""
 
     def __init__(self, pool: pd.DataFrame):
-        self.pool_texts = _texts_array(pool["text"])
-        ids = pool["id"].to_numpy(dtype=object)
-        last = ~pd.Index(ids[::-1], dtype=object).duplicated()[::-1]  # where an id repeats, its last row
-        self.by_id, self.id_rows = pd.Index(ids[last], dtype=object), np.flatnonzero(last)
-        self.authors, self.replies = AuthorIndex(pool, self.pool_texts), ReplyIndex(pool, self.pool_texts)
-
-    def parents(self, frame: pd.DataFrame) -> pa.Array:
-        """For each row of `frame` (column parent_id, as `id_strings`), its parent's text, empty
-        when the pool does not have it."""
-        if "parent_id" not in frame:
-            return _empty(len(frame))
-        at = self.by_id.get_indexer(frame["parent_id"].to_numpy(dtype=object))
-        return self.pool_texts.take(pa.array(np.where(at >= 0, self.id_rows[at], 0), mask=at < 0)).fill_null("")
+        texts = _texts_array(pool["text"])
+        self.parents, self.authors, self.replies = (ParentIndex(pool, texts), AuthorIndex(pool, texts),
+                                                    ReplyIndex(pool, texts))
 
     def add_to(self, frame: pd.DataFrame) -> pd.DataFrame:
         """`frame` (with the pool's key columns) and the context columns it lacks (Arrow
         strings, never copied to Python objects)."""
         keyed = frame.assign(**{column: id_strings(frame[column]) for column in KEYS if column in frame})
-        found = {PARENT_TEXT: self.parents, AUTHOR_TEXT: self.authors.column, REPLIES_TEXT: self.replies.column}
+        found = {PARENT_TEXT: self.parents.column, AUTHOR_TEXT: self.authors.column,
+                 REPLIES_TEXT: self.replies.column}
         return frame.assign(**{column: pd.Series(pd.arrays.ArrowStringArray(find(keyed)), index=frame.index)
                                for column, find in found.items() if column not in frame})
 

@@ -5,9 +5,10 @@ at a time: about 15,000 comments/s for word 1-2-grams and 2,000-4,600/s for char
 on one core, which is most of the time a batch classification spends. Here pyarrow splits the
 whole batch into space-separated words, cuts each distinct word once (into tokens, or into
 char n-grams spread back to the comments by a sparse product) and looks every term up in the
-vocabulary: each distinct token once in a dict, word n-grams as integer keys (their tokens'
-ids) in a hash table built once per fitted vocabulary, so no n-gram string is built. The matrix is the one scikit-learn computes
-(tests/models/test_tfidf.py compares them); fitting is scikit-learn's own.
+vocabulary: each distinct token once, word n-grams as integer keys (their tokens' ids) in a
+hash table built once per fitted vocabulary, so no n-gram string is built. The matrix is the
+one scikit-learn computes (tests/models/test_tfidf.py compares them); fitting is
+scikit-learn's own.
 """
 
 from __future__ import annotations
@@ -146,14 +147,12 @@ class ArrowTfidfVectorizer(TfidfVectorizer):
         grams = [words.take(part) for part in parts]
         return self._columns(pc.binary_join_element_wise(*grams, pa.scalar(" ", pa.large_string())))
 
-    def _token_counts(self, words: pa.Array, tokens: np.ndarray, doc_of: np.ndarray, n_docs: int,
-                      ids: np.ndarray | None = None) -> sparse.csr_matrix:
-        """Term counts of documents given as their tokens (`tokens` index the distinct `words`,
-        whose `_word_ids` are `ids` when the caller has them; `doc_of` gives each token's
-        document, in order): every n-gram within a document."""
+    def _token_counts(self, words: pa.Array, tokens: np.ndarray, doc_of: np.ndarray, n_docs: int) -> sparse.csr_matrix:
+        """Term counts of documents given as their tokens (`tokens` index the distinct `words`;
+        `doc_of` gives each token's document, in order): every n-gram within a document."""
         if not len(tokens):
             return self._matrix(np.zeros(0, dtype=int), np.zeros(0, dtype=int), n_docs)
-        ids = self._word_ids(words) if ids is None else ids
+        ids = self._word_ids(words)
         low, high = self.ngram_range
         rows, columns = [], []
         for n in range(low, min(high, len(tokens)) + 1):
