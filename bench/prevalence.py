@@ -30,7 +30,7 @@ from sklearn.model_selection import GroupShuffleSplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tracker.classify import predict_frame  # noqa: E402
+from tracker.batches import predict_frame  # noqa: E402
 from tracker.labeled import read_labeled  # noqa: E402
 from tracker.prevalence import adjusted_shares  # noqa: E402
 from tracker.train import TrainConfig, prepare, train  # noqa: E402

@@ -93,3 +93,19 @@ def test_classify_chunks_default_to_the_library_s_chunk_size():
 
     option = next(p for p in cli.commands["classify"].params if p.name == "chunk_rows")
     assert option.default == CHUNK_ROWS
+
+
+def test_the_command_line_and_the_worker_processes_start_without_libraries_they_do_not_need_yet():
+    """`tracker classify` starts its workers before it imports pandas and scikit-learn (the
+    workers import them while it loads the model), and no command pays for scipy.optimize
+    (a quarter second) unless it estimates shares."""
+    import subprocess
+    import sys
+
+    code = ("import sys, {module}; print(' '.join(m for m in ('pandas', 'sklearn', 'scipy.optimize') "
+            "if m in sys.modules))")
+    loaded = {module: subprocess.run([sys.executable, "-c", code.format(module=module)], capture_output=True,
+                                     text=True, check=True).stdout.split()
+              for module in ("tracker.workers", "tracker.cli")}
+    assert loaded["tracker.workers"] == []
+    assert "scipy.optimize" not in loaded["tracker.cli"] and "sklearn" not in loaded["tracker.cli"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tracker.classify import predict_frame
+from tracker.batches import predict_frame
 from tracker.errors import LabelError
 from tracker.metrics import by_language, classification_report, multilabel_report
 from tracker.schema import split_arguments

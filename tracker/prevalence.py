@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import nnls
 
 DRAWS = 400
 
@@ -31,6 +30,8 @@ def misclassification_matrix(confusion: np.ndarray) -> np.ndarray:
 
 def solve_shares(matrix: np.ndarray, observed: np.ndarray) -> np.ndarray:
     """The shares p >= 0 summing to 1 that best explain `observed` = matrix @ p."""
+    from scipy.optimize import nnls  # here: scipy.optimize takes a quarter second to import, every command would pay it
+
     k = len(observed)
     # nnls with a heavily weighted row forcing sum(p) = 1
     A = np.vstack([matrix, 100.0 * np.ones((1, k))])

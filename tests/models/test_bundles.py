@@ -4,7 +4,7 @@ import joblib
 import pandas as pd
 import pytest
 
-from tracker.classify import predict_frame
+from tracker.batches import predict_frame
 from tracker.errors import ModelError
 from tracker.models import CARD_JSON, MODEL_FILE, load_bundle
 

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
+from tracker import batches
 from tracker import classify as classify_module
 from tracker.classify import classify_file, classify_store
 from tracker.models import load_bundle
@@ -76,13 +77,13 @@ def test_with_two_jobs_this_process_and_a_worker_share_the_chunks_and_keep_their
     pd.DataFrame({"id": range(60), "text": [f"{TEXTS[i % 6]} ({i})" for i in range(60)]}).to_csv(source, index=False)
     classify_file(predictor, source, tmp_path / "serial.csv", chunk_rows=3)
     local = {"chunks": 0}
-    real_predict = classify_module.predict_frame
+    real_predict = batches.predict_frame
 
     def counted(*args):  # only calls made in this process are counted, not the worker's
         local["chunks"] += 1
         return real_predict(*args)
 
-    monkeypatch.setattr(classify_module, "predict_frame", counted)
+    monkeypatch.setattr(batches, "predict_frame", counted)
     assert classify_file(predictor, source, tmp_path / "parallel.csv", jobs=2, chunk_rows=3) == 60
     assert 0 < local["chunks"] <= 20 - 2  # the first two chunks always go to the worker
     serial, parallel = (pd.read_csv(tmp_path / name, dtype=str) for name in ("serial.csv", "parallel.csv"))
@@ -181,3 +182,59 @@ def test_argument_weights_stacked_for_prediction_are_not_saved_with_the_bundle(b
     head.probabilities(predictor.features.transform(pd.DataFrame({"text": TEXTS, "parent_text": "", "lang": "en"})))
     assert "_stacked_weights" in head.__dict__
     assert len(pickle.dumps(head)) == saved
+
+
+def test_workers_started_before_any_model_predict_with_each_model_they_are_given(tmp_path, bundle):
+    from dataclasses import replace
+
+    from tracker.workers import Workers
+
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"id": range(30), "text": [f"{TEXTS[i % 6]} ({i})" for i in range(30)]}).to_csv(source, index=False)
+    with Workers(2) as workers:  # as `tracker classify` starts them, before the model is loaded
+        predictor, _ = load_bundle(bundle)
+        without_arguments = replace(predictor, arguments=None)  # a second model: each must reach the worker
+        for name, model in (("full", predictor), ("no_arguments", without_arguments)):
+            assert classify_file(model, source, tmp_path / f"{name}.csv", jobs=workers, chunk_rows=4) == 30
+    for name, model in (("full", predictor), ("no_arguments", without_arguments)):
+        classify_file(model, source, tmp_path / f"{name}_serial.csv", chunk_rows=4)
+        parallel, serial = (pd.read_csv(tmp_path / f"{name}{end}.csv", dtype=str) for end in ("", "_serial"))
+        pd.testing.assert_frame_equal(parallel, serial)
+    assert "arguments" not in pd.read_csv(tmp_path / "no_arguments.csv").columns
+
+
+class _NeverDone:
+    """A worker's result that is never ready before it is read (a busy worker)."""
+
+    def __init__(self, compute):
+        self.compute = compute
+
+    def ready(self):
+        return False
+
+    def get(self):
+        return self.compute()
+
+
+@pytest.mark.parametrize("chunks, sent", [(1, [0]), (2, [0]), (3, [0, 1])])
+def test_the_last_chunk_goes_to_a_worker_only_when_it_is_idle(bundle, chunks, sent):
+    from tracker.workers import Workers
+
+    predictor, _ = load_bundle(bundle)
+
+    class Busy(Workers):
+        def __init__(self):
+            super().__init__(1)
+            self.jobs, self.sent = 2, []
+
+        def submit(self, model, chunk, find_threads):
+            self.sent.append(chunk.index[0] // 4)
+            return _NeverDone(lambda: batches.predict_frame(model, chunk))
+
+    frames = [pd.DataFrame({"text": TEXTS[:4]}, index=range(4 * i, 4 * i + 4)) for i in range(chunks)]
+    with Busy() as workers:
+        out = list(batches.predict_chunks(predictor, frames, workers))
+        # one chunk: the worker is idle, so it takes it; then it has one, so the last stays here
+        assert workers.sent == sent
+    assert [chunk.index[0] for chunk, _ in out] == [4 * i for i in range(chunks)]
+    assert all(predicted.index.equals(chunk.index) for chunk, predicted in out)

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from tests.review.conftest import comments_from
-from tracker.classify import classify_file, classify_store, predict_frame
+from tracker.batches import predict_frame
+from tracker.classify import classify_file, classify_store
 from tracker.context import (AUTHOR_TEXT, REPLIES_TEXT, SEPARATOR, author_texts, replies_texts, store_author_texts,
                              store_replies_texts)
 from tracker.train import TrainConfig, prepare, train

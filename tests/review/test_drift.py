@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tests.review.conftest import held_out_rows
-from tracker.classify import classify_store, predict_frame
+from tracker.batches import predict_frame
+from tracker.classify import classify_store
 from tracker.drift import WEIGHTS, drift_over_time, drift_score, drift_warning, total_variation
 from tracker.models import load_bundle
 from tracker.schema import Comment

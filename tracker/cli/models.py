@@ -151,20 +151,25 @@ def classify(ctx, input_file, out, model, text_column, jobs, chunk_rows, context
       tracker classify --jobs 2
       tracker classify comments.csv --out classified.parquet --text-column body
     """
-    from tracker.classify import classify_file, classify_store
-    from tracker.models import load_bundle
+    from tracker.workers import Workers
 
     if input_file and not out:
         raise click.UsageError("give --out OUTPUT with INPUT_FILE")
     if out and not input_file:
         raise click.UsageError("--out needs an INPUT_FILE; without one the store is classified")
-    predictor, card = load_bundle(model)
+    with Workers(jobs) as workers:  # they import their libraries while this process imports its own
+        from tracker.classify import classify_file, classify_store
+        from tracker.models import load_bundle
+
+        predictor, card = load_bundle(model)
+        if input_file:
+            rows = classify_file(predictor, input_file, out, text_column, workers, chunk_rows, progress=not quiet,
+                                 context=context)
+        else:
+            result = classify_store(open_store(ctx), predictor, card, workers, chunk_rows, progress=not quiet)
     if input_file:
-        rows = classify_file(predictor, input_file, out, text_column, jobs, chunk_rows, progress=not quiet,
-                             context=context)
         click.echo(f"wrote {rows} classified comments to {out} (model {card['version']})")
     else:
-        result = classify_store(open_store(ctx), predictor, card, jobs, chunk_rows, progress=not quiet)
         click.echo(f"classified {result['classified']} comments with {result['model_version']}")
         if result.get("drift"):
             click.echo(f"drift from the training data: {result['drift']['score']:.2f} "
