@@ -1,0 +1,173 @@
+"""A second stance stage over the stance head's out-of-fold probabilities: does the predicted
+stance of a comment's neighbours (its parent, its author's other comments in the thread, its
+replies), or a recalibration of its own probabilities, beat the stance head alone?
+
+The stance head already reads the neighbours' words, as blocks of its linear model; a second
+stage could read their *stance*, which a linear model over words cannot form (a rebuttal of
+a pro-open parent is pro-closed). In the corpus, 94% of the side comments whose author wrote
+other side comments in the thread share those comments' majority side. Everything is
+cross-validated with the training's grouped folds; the second stage is trained on the
+out-of-fold probabilities of the other folds (cross-fitted). Prints stance macro-F1 (all,
+en, fr) for:
+
+- the stance head alone (the default model's cross-validated figure);
+- its probabilities recalibrated by a multinomial logistic regression over their logarithms
+  (matrix scaling), and the same fitted on all the corpus applied to the default model on the
+  three independent sets (`data/heldout/`), which hold no threads;
+- a second stage (logistic regression, gradient boosting) over the comment's own
+  probabilities and its neighbours' (mean over several): the neighbours' from the full stance
+  head (at prediction time two passes over a file), from a head on their own words only, or
+  estimated from the comment's own context blocks by three linear heads (parent, author,
+  replies) trained on the neighbours' labels (one pass, as the model predicts now).
+
+    python bench/second_stage.py    # about 12 minutes on two cores
+"""
+
+from __future__ import annotations
+
+import glob
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tracker.features import text_features  # noqa: E402
+from tracker.labeled import read_labeled  # noqa: E402
+from tracker.models import load_bundle  # noqa: E402
+from tracker.train import TrainConfig, _part_columns, cross_validate, prepare  # noqa: E402
+
+HELDOUT = sorted(glob.glob("data/heldout/independent*.csv"))
+EPS = 1e-6
+
+
+def macro_f1(frame: pd.DataFrame, predicted) -> str:
+    predicted = np.asarray(predicted, dtype=object)
+    scores = [f1_score(frame["stance"][mask], predicted[mask.to_numpy()], average="macro")
+              for mask in (frame["lang"].notna(), frame["lang"].eq("en"), frame["lang"].eq("fr"))]
+    return "all {:.3f}  en {:.3f}  fr {:.3f}".format(*scores)
+
+
+class Neighbours:
+    """Row positions of each comment's parent, its author's other comments in the thread and its
+    replies, within one frame."""
+
+    def __init__(self, frame: pd.DataFrame):
+        n = len(frame)
+        rows = pd.Series(np.arange(n), index=frame["id"].astype(str))
+        rows = rows[~rows.index.duplicated(keep="last")]
+        self.parent = rows.reindex(frame["parent_id"].astype(str)).fillna(-1).astype(int).to_numpy()
+        key = frame["thread_id"].astype(str) + "\x1f" + frame["author"].astype(str)
+        key = key.where(frame["author"].str.strip().ne(""))
+        by_key = pd.Series(np.arange(n)).groupby(key.to_numpy()).apply(list).to_dict()
+        self.author = [[j for j in by_key.get(k, []) if j != i] for i, k in enumerate(key)]
+        replies = pd.Series(np.arange(n))[self.parent >= 0].groupby(self.parent[self.parent >= 0]).apply(list)
+        self.replies = [replies.get(i, []) for i in range(n)]
+
+    def features(self, own: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+        """Log-probabilities: the comment's own, its parent's, the mean of its author's other
+        comments' and of its replies' (zero, with an indicator, where it has none)."""
+        def mean(groups):
+            out = np.zeros_like(theirs)
+            has = np.array([len(g) > 0 for g in groups])
+            for i in np.flatnonzero(has):
+                out[i] = theirs[groups[i]].mean(axis=0)
+            return np.log(out + EPS) * has[:, None], has[:, None]
+
+        has_parent = (self.parent >= 0)[:, None]
+        parent = np.log(theirs[np.maximum(self.parent, 0)] + EPS) * has_parent
+        return np.hstack([np.log(own + EPS), parent, has_parent, *mean(self.author), *mean(self.replies)])
+
+
+def cross_fitted(X: np.ndarray, y: np.ndarray, folds: np.ndarray, make) -> np.ndarray:
+    predicted = np.empty(len(y), dtype=object)
+    for fold in np.unique(folds):
+        train, test = folds != fold, folds == fold
+        predicted[test] = make().fit(X[train], y[train]).predict(X[test])
+    return predicted
+
+
+def block_heads(frame: pd.DataFrame, near: Neighbours, labels: list[str], folds: np.ndarray) -> np.ndarray:
+    """Out-of-fold estimates of the parent's, the author's other comments' and the replies'
+    stance, each from the comment's own context block (the words the model reads there),
+    trained on those comments' labels (their share of each label where several)."""
+    index = {label: k for k, label in enumerate(labels)}
+    y = frame["stance"].map(index).to_numpy()
+    k = len(labels)
+
+    def shares(groups):
+        out = np.full((len(frame), k), np.nan)
+        for i, group in enumerate(groups):
+            if len(group):
+                out[i] = np.bincount(y[group], minlength=k) / len(group)
+        return out
+
+    targets = {"parent": shares([[p] if p >= 0 else [] for p in near.parent]), "author": shares(near.author),
+               "replies": shares(near.replies)}
+    config = TrainConfig()
+    out = np.zeros((len(frame), 3 * k + 3))
+    for fold in np.unique(folds):
+        train, test = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+        features = text_features(config.char_ngrams, config.context_weight, config.lexicon, config.min_df,
+                                 config.author_weight, config.replies_weight)
+        X_train, X_test = features.fit_transform(frame.iloc[train]), features.transform(frame.iloc[test])
+        columns = _part_columns(features, frame.iloc[train[:1]])
+        for b, (block, target) in enumerate(targets.items()):
+            c = columns[block]
+            known = np.flatnonzero(~np.isnan(target[train, 0]))
+            rows, label = np.repeat(known, k), np.tile(np.arange(k), len(known))  # one row per label, weighted
+            weight = target[train][known].ravel()
+            head = LogisticRegression(C=4.0, max_iter=3000).fit(X_train[:, c][rows[weight > 0]], label[weight > 0],
+                                                                 sample_weight=weight[weight > 0])
+            estimate = np.full((len(test), k), EPS)
+            estimate[:, head.classes_] = head.predict_proba(X_test[:, c])
+            has = np.asarray(X_test[:, c].getnnz(axis=1) > 0)[:, None]
+            out[test, b * k:(b + 1) * k] = np.log(estimate) * has
+            out[test, 3 * k + b] = has[:, 0]
+    return out
+
+
+def main() -> None:
+    frame = prepare(read_labeled(sorted(glob.glob("data/labeled/*.csv"))))
+    y = frame["stance"].to_numpy()
+    oof = cross_validate(frame, ["stance"], TrainConfig())
+    labels, folds, P = oof["stance_labels"], oof["fold"], oof["stance"]
+    print(f"{len(frame)} comments, {TrainConfig().folds} folds grouped by thread; stance macro-F1")
+    print(f"{'stance head alone':<64} {macro_f1(frame, np.asarray(labels)[P.argmax(axis=1)])}")
+
+    def matrix_scaling():
+        return LogisticRegression(C=1.0, max_iter=3000)
+
+    print(f"{'recalibrated (matrix scaling, cross-fitted)':<64} "
+          f"{macro_f1(frame, cross_fitted(np.log(P + EPS), y, folds, matrix_scaling))}")
+    heldout = prepare(read_labeled(HELDOUT).assign(parent_text=""))
+    predictor, _ = load_bundle()
+    head = getattr(predictor.stance, "classifier", predictor.stance)  # before its temperature
+    raw = head.predict_proba(predictor.features.transform(heldout))
+    fitted = matrix_scaling().fit(np.log(P + EPS), y)
+    print(f"{'independent sets, default model':<64} {macro_f1(heldout, np.asarray(labels)[raw.argmax(axis=1)])}")
+    print(f"{'independent sets, default model recalibrated':<64} {macro_f1(heldout, fitted.predict(np.log(raw + EPS)))}")
+
+    near = Neighbours(frame)
+    text_only = cross_validate(frame, ["stance"], TrainConfig(context_weight=0.0, author_weight=0.0,
+                                                              replies_weight=0.0, bare_copies=False))["stance"]
+    print(f"{'stance head on the own words only':<64} {macro_f1(frame, np.asarray(labels)[text_only.argmax(axis=1)])}")
+    second = {"logistic regression": lambda: LogisticRegression(C=1.0, max_iter=3000),
+              "gradient boosting": lambda: HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05,
+                                                                          random_state=0)}
+    inputs = {"neighbours' full stance head (two passes)": near.features(P, P),
+              "neighbours' own-words head": near.features(P, text_only),
+              "the own context blocks' heads (one pass)": np.hstack([np.log(P + EPS),
+                                                                      block_heads(frame, near, labels, folds)])}
+    for source, X in inputs.items():
+        for learner, make in second.items():
+            print(f"{source + ', ' + learner:<64} {macro_f1(frame, cross_fitted(X, y, folds, make))}")
+
+
+if __name__ == "__main__":
+    main()
