@@ -3,6 +3,7 @@ rows, every value text, as `tracker classify` reads its input."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections import Counter
 from pathlib import Path
@@ -69,6 +70,8 @@ def _delimited_chunks(path: Path, rows: int, columns: list[str] | None):
     if not names:
         raise InputError(f"{path}: empty; a table starts with a header row naming its columns")
     wanted = names if columns is None else [name for name in names if name in columns]
+    if not wanted:  # (Arrow would read every column)
+        return
     reader_options = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK_BYTES,
                                        encoding=options["encoding"].replace("-sig", ""))
     parse = pacsv.ParseOptions(delimiter=options["sep"], newlines_in_values=True,
@@ -96,8 +99,23 @@ def _row_error(path: Path, options: dict) -> str | None:
     try:
         for _ in pd.read_csv(path, chunksize=100_000, dtype=str, keep_default_na=False, **options):
             pass
-    except UnicodeDecodeError as exc:
-        return f"not readable as {options['encoding']} at byte {exc.start} of a chunk"
+    except UnicodeDecodeError:
+        return _undecodable(path, options["encoding"])
     except pd.errors.ParserError as exc:
         return str(exc).strip().replace("Error tokenizing data. C error: ", "")
     return None
+
+
+def _undecodable(path: Path, encoding: str) -> str:
+    """Where the file stops being text in `encoding`: its line and byte."""
+    decoder, read, lines = codecs.getincrementaldecoder(encoding)(), 0, 1
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                at = max(exc.start - len(exc.object) + len(block), 0)  # the decoder may hold bytes of the last block
+                line = lines + block.count(b"\n", 0, at)
+                return f"not readable as {encoding} at line {line} (byte {read + at})"
+            read, lines = read + len(block), lines + block.count(b"\n")
+    return f"not readable as {encoding}"

@@ -21,9 +21,9 @@ def _warm_up() -> None:
 
     import tracker.batches  # noqa: F401
     import tracker.pieces  # noqa: F401
-    from tracker.text import _detector
+    from tracker.text import load_detector
 
-    _detector()
+    load_detector()
 
 
 def _predict_in_worker(chunk, model_file: str, find_threads):

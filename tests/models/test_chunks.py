@@ -61,3 +61,19 @@ def test_an_unreadable_table_is_one_error_naming_the_file_and_the_row(tmp_path, 
     with pytest.raises(InputError) as error:
         list(read_chunks(source, 10))
     assert "bad.csv" in str(error.value) and message in str(error.value)
+
+
+def test_a_file_without_any_of_the_columns_asked_for_gives_no_chunks(tmp_path):
+    source = tmp_path / "in.csv"
+    _table().to_csv(source, index=False)
+    assert list(read_chunks(source, 10, columns=["author", "thread_id"])) == []
+
+
+def test_a_byte_that_is_not_utf8_past_the_sniffed_head_is_named_by_its_line(tmp_path):
+    rows = "".join(f"{i},comment number {i} about open weights\n" for i in range(20_000))
+    source = tmp_path / "late.csv"
+    source.write_bytes(("id,text\n" + rows).encode() + b"20000,caf\xe9 cr\xe8me\n")
+    with pytest.raises(InputError) as error:
+        list(read_chunks(source, 5_000))
+    assert "late.csv: not readable as utf-8 at line 20002" in str(error.value)
+    assert "save it as UTF-8" in str(error.value)
