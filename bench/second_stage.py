@@ -13,7 +13,7 @@ en, fr) for:
 - the stance head alone (the default model's cross-validated figure);
 - its probabilities recalibrated by a multinomial logistic regression over their logarithms
   (matrix scaling), and the same fitted on all the corpus applied to the default model on the
-  three independent sets (`data/heldout/`), which hold no threads;
+  independent sets (`data/heldout/`, all of them together), which hold no threads;
 - a second stage (logistic regression, gradient boosting) over the comment's own
   probabilities and its neighbours' (mean over several): the neighbours' from the full stance
   head (at prediction time two passes over a file), from a head on their own words only, or
