@@ -50,6 +50,7 @@ class Workers:
     def __init__(self, jobs: int):
         self.jobs = max(1, jobs)
         self._model: tuple = (None, None)  # (predictor, its file)
+        self._written = 0  # model files, each with a name of its own (a freed model's id may come back)
         self._folder = self._pool = None
         if self.jobs > 1:  # fork is unsafe with lingua's threads
             self._folder = tempfile.TemporaryDirectory(prefix="tracker-classify-")
@@ -68,7 +69,8 @@ class Workers:
         """An AsyncResult of `predict_frame` on `chunk` in a worker, with the threads that
         `find_threads()` gives (each worker calls it once)."""
         if self._model[0] is not predictor:
-            path = Path(self._folder.name) / f"model-{id(predictor)}.pickle"
+            self._written += 1
+            path = Path(self._folder.name) / f"model-{self._written}.pickle"
             path.write_bytes(pickle.dumps(predictor, protocol=pickle.HIGHEST_PROTOCOL))
             self._model = (predictor, str(path))
         return self._pool.apply_async(_predict_in_worker, (chunk, self._model[1], find_threads))
