@@ -30,7 +30,7 @@ from sklearn.model_selection import GroupShuffleSplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tracker.batches import predict_frame  # noqa: E402
+from tracker.batches import predict_pool  # noqa: E402
 from tracker.labeled import read_labeled  # noqa: E402
 from tracker.prevalence import adjusted_shares  # noqa: E402
 from tracker.train import TrainConfig, prepare, train  # noqa: E402
@@ -61,7 +61,7 @@ def one_split(frame: pd.DataFrame, seed: int, draws: int, test_size: float) -> t
     confusion = result.report["stance"]["all"]["confusion"]
     labels = confusion["labels"]
     test = frame.iloc[test_idx].reset_index(drop=True)
-    test["predicted"] = predict_frame(result.predictor, test)["stance"].to_numpy()
+    test["predicted"] = predict_pool(result.predictor, test)["stance"].to_numpy()
     by_label = {label: np.flatnonzero(test["stance"].to_numpy() == label) for label in labels}
     rng = np.random.default_rng(seed)
     rows = []

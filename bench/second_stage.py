@@ -22,6 +22,7 @@ en, fr) for:
 
     python bench/second_stage.py               # about 13 minutes on two cores
     python bench/second_stage.py --held-out    # the two-pass stage on held-out threads instead
+    python bench/second_stage.py --combiner    # variants of the built stage's combiner (5 minutes)
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tracker.features import text_features  # noqa: E402
 from tracker.labeled import read_labeled  # noqa: E402
 from tracker.models import load_bundle  # noqa: E402
+from tracker.neighbours import EPS, Links, fit_stage  # noqa: E402
 from tracker.train import TrainConfig, _part_columns, cross_validate, prepare  # noqa: E402
 
 HELDOUT = sorted(glob.glob("data/heldout/independent*.csv"))
-EPS = 1e-6
 
 
 def macro_f1(frame: pd.DataFrame, predicted) -> str:
@@ -55,35 +56,23 @@ def macro_f1(frame: pd.DataFrame, predicted) -> str:
     return "all {:.3f}  en {:.3f}  fr {:.3f}".format(*scores)
 
 
-class Neighbours:
-    """Row positions of each comment's parent, its author's other comments in the thread and its
-    replies, within one frame."""
+class Neighbours(Links):
+    """`tracker.neighbours.Links` with each comment's author's other comments and replies as
+    lists of rows (what `block_heads` reads), and features whose own and neighbours' parts may
+    come from different heads."""
 
     def __init__(self, frame: pd.DataFrame):
-        n = len(frame)
-        rows = pd.Series(np.arange(n), index=frame["id"].astype(str))
-        rows = rows[~rows.index.duplicated(keep="last")]
-        self.parent = rows.reindex(frame["parent_id"].astype(str)).fillna(-1).astype(int).to_numpy()
-        key = frame["thread_id"].astype(str) + "\x1f" + frame["author"].astype(str)
-        key = key.where(frame["author"].str.strip().ne(""))
-        by_key = pd.Series(np.arange(n)).groupby(key.to_numpy()).apply(list).to_dict()
-        self.author = [[j for j in by_key.get(k, []) if j != i] for i, k in enumerate(key)]
-        replies = pd.Series(np.arange(n))[self.parent >= 0].groupby(self.parent[self.parent >= 0]).apply(list)
-        self.replies = [replies.get(i, []) for i in range(n)]
+        super().__init__(frame)
+        rows = np.arange(self.size)
+        members = pd.Series(rows[self.group >= 0]).groupby(self.group[self.group >= 0]).apply(list).to_dict()
+        self.author = [[j for j in members.get(g, []) if j != i] for i, g in enumerate(self.group)]
+        replies = pd.Series(rows)[self.parent >= 0].groupby(self.parent[self.parent >= 0]).apply(list)
+        self.replies = [replies.get(i, []) for i in rows]
 
     def features(self, own: np.ndarray, theirs: np.ndarray) -> np.ndarray:
-        """Log-probabilities: the comment's own, its parent's, the mean of its author's other
-        comments' and of its replies' (zero, with an indicator, where it has none)."""
-        def mean(groups):
-            out = np.zeros_like(theirs)
-            has = np.array([len(g) > 0 for g in groups])
-            for i in np.flatnonzero(has):
-                out[i] = theirs[groups[i]].mean(axis=0)
-            return np.log(out + EPS) * has[:, None], has[:, None]
-
-        has_parent = (self.parent >= 0)[:, None]
-        parent = np.log(theirs[np.maximum(self.parent, 0)] + EPS) * has_parent
-        return np.hstack([np.log(own + EPS), parent, has_parent, *mean(self.author), *mean(self.replies)])
+        """`Links.features` of every row, the own part from `own`, the neighbours' from `theirs`."""
+        k = own.shape[1]
+        return np.hstack([np.log(own + EPS), super().features(theirs, np.arange(self.size))[:, k:]])
 
 
 def cross_fitted(X: np.ndarray, y: np.ndarray, folds: np.ndarray, make) -> np.ndarray:
@@ -157,12 +146,92 @@ def held_out(frame: pd.DataFrame) -> None:
           f"{macro_f1(test, combiner.predict(Neighbours(test).features(Q, Q)))}")
 
 
+def combiners(frame: pd.DataFrame, cache: str | None = None) -> None:
+    """The built stage (`tracker.neighbours`) and variants of its combiner, cross-fitted on the
+    head's out-of-fold probabilities as `tracker train` gives them to it (after the head's
+    temperature, to 4 decimals)."""
+    from tracker.train import _useful_temperature, scale
+
+    if cache and Path(cache).exists():
+        saved = np.load(cache)
+        oof = {"stance": saved["stance"], "fold": saved["fold"], "stance_labels": sorted(frame["stance"].unique())}
+    else:
+        oof = cross_validate(frame, ["stance"], TrainConfig())
+        if cache:
+            np.savez(cache, stance=oof["stance"], fold=oof["fold"])
+    labels, folds = oof["stance_labels"], oof["fold"]
+    y = frame["stance"].to_numpy()
+    temperature = _useful_temperature(oof["stance"], np.array([labels.index(v) for v in y]))
+    P = (scale(oof["stance"], temperature) if temperature else oof["stance"]).round(4)
+    links = Links(frame)
+    near = links.has_any(np.arange(len(frame)))
+    X = links.features(P, np.arange(len(frame)))
+    lang = pd.get_dummies(frame["lang"]).to_numpy(dtype=float)
+    print(f"{len(frame)} comments, {near.sum()} with neighbours; stance macro-F1 (temperature {temperature})")
+    print(f"{'stance head alone':<64} {macro_f1(frame, np.asarray(labels)[P.argmax(axis=1)])}")
+    variants = {
+        "the stage as built (C=1, on the comments with neighbours)": (X, near, dict(C=1.0)),
+        "C=0.3": (X, near, dict(C=0.3)),
+        "C=3": (X, near, dict(C=3.0)),
+        "balanced class weights": (X, near, dict(C=1.0, class_weight="balanced")),
+        "+ language indicators": (np.hstack([X, lang]), near, dict(C=1.0)),
+        "+ language interactions": (np.hstack([X, (X[:, :, None] * lang[:, None, :]).reshape(len(X), -1)]), near,
+                                    dict(C=1.0)),
+        "on every comment (lone ones recalibrated)": (X, np.ones(len(frame), dtype=bool), dict(C=1.0)),
+        "+ grandparent, siblings, thread mean": (np.hstack([X, wider(frame, links, P)]), near, dict(C=1.0)),
+    }
+    for name, (features, rows, options) in variants.items():
+        predicted = np.asarray(labels, dtype=object)[P.argmax(axis=1)]
+        predicted[rows] = cross_fitted(features[rows], y[rows], folds[rows],
+                                       lambda: LogisticRegression(max_iter=3000, **options))
+        print(f"{name:<64} {macro_f1(frame, predicted)}")
+    # a second round: the neighbours' probabilities from the first round's stage (cross-fitted;
+    # a fold's first-round figures come from stages that saw the other folds, so this round's
+    # combiner has seen, at second hand, the labels of the fold it predicts)
+    first = fit_stage(P, frame, labels, folds)[1]
+    again = np.hstack([np.log(P + EPS), links.features(first, np.arange(len(frame)))[:, len(labels):]])
+    predicted = np.asarray(labels, dtype=object)[P.argmax(axis=1)]
+    predicted[near] = cross_fitted(again[near], y[near], folds[near], lambda: LogisticRegression(C=1.0, max_iter=3000))
+    print(f"{'two rounds (neighbours read from the first round)':<64} {macro_f1(frame, predicted)}")
+
+
+def wider(frame: pd.DataFrame, links: Links, P: np.ndarray) -> np.ndarray:
+    """Log-probabilities of each comment's grandparent, the mean of its siblings (the parent's
+    other replies) and the mean of its whole thread but itself, each with an indicator."""
+    n, k = P.shape
+    rows = np.arange(n)
+    grand = np.where(links.parent >= 0, links.parent[np.maximum(links.parent, 0)], -1)
+    has_grand = grand >= 0
+    parent = np.maximum(links.parent, 0)
+    reply_sum = np.zeros((n, k))
+    np.add.at(reply_sum, links.parent[links.parent >= 0], P[links.parent >= 0])
+    siblings = links.replies[parent] - 1
+    has_siblings = (links.parent >= 0) & (siblings > 0)
+    sibling_mean = (reply_sum[parent] - P) / np.maximum(siblings, 1)[:, None]
+    thread = pd.factorize(frame["thread_id"])[0]
+    thread_sum = np.zeros((thread.max() + 1, k))
+    np.add.at(thread_sum, thread, P)
+    size = np.bincount(thread)[thread] - 1
+    thread_mean = (thread_sum[thread] - P) / np.maximum(size, 1)[:, None]
+
+    def logs(p, has):
+        return np.log(np.clip(p, 0, 1) + EPS) * has[:, None]
+
+    return np.hstack([logs(P[np.maximum(grand, 0)], has_grand), has_grand[:, None], logs(sibling_mean, has_siblings),
+                      has_siblings[:, None], logs(thread_mean, size > 0), (size > 0)[:, None]])[rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--held-out", action="store_true",
                         help="the two-pass stage trained on 80%% of the threads, scored on the others")
+    parser.add_argument("--combiner", action="store_true", help="variants of the built stage's combiner")
+    parser.add_argument("--oof-cache", help="with --combiner: keep the out-of-fold probabilities in this .npz file")
     args = parser.parse_args()
     frame = prepare(read_labeled(sorted(glob.glob("data/labeled/*.csv"))))
+    if args.combiner:
+        combiners(frame, args.oof_cache)
+        return
     if args.held_out:
         held_out(frame)
         return

@@ -7,10 +7,12 @@ import contextlib
 import functools
 from collections import deque
 
+import numpy as np
 import pandas as pd
 
 from tracker.context import CONTEXT, KEYS, ThreadIndex
 from tracker.features import LANG, TEXT
+from tracker.neighbours import Links, head_probabilities
 from tracker.text import detect_languages
 from tracker.workers import Workers
 
@@ -35,6 +37,18 @@ def predict_frame(predictor, frame: pd.DataFrame, threads: ThreadIndex | None = 
     out = predictor.predict(work)
     out.insert(0, LANG, work[LANG])
     return out
+
+
+def predict_pool(predictor, frame: pd.DataFrame) -> pd.DataFrame:
+    """`predict_frame` for a frame that holds whole threads (a labeled file read by
+    `tracker.train.prepare`, say), each comment's neighbours for the predictor's second stance
+    stage, if it has one, found among its rows by their ids."""
+    predicted = predict_frame(predictor, frame)
+    stage = getattr(predictor, "neighbours", None)
+    if stage is None or "id" not in frame:
+        return predicted
+    proba = head_probabilities(predicted, stage.labels)
+    return stage.apply(predicted, proba, Links(frame), np.arange(len(frame)))
 
 
 def _read_columns(predictor, frame: pd.DataFrame, keys: bool) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from tracker.context import (AUTHOR_TEXT, CONTEXT, KEYS, REPLIES_TEXT, ThreadInd
 from tracker.drift import DriftSample
 from tracker.errors import InputError
 from tracker.features import LANG, TEXT
+from tracker.neighbours import Links, head_probabilities, read_with_neighbours
 from tracker.progress import progress_bar
 from tracker.store import Store
 from tracker.workers import Workers
@@ -43,7 +44,7 @@ def classify_store(store: Store, predictor, card: dict, jobs: int | Workers = 1,
                                "AND p.model_version = ? WHERE p.comment_id IS NULL", (version,)).fetchone()[0]
     run_id = store.start_run("classify", params={"jobs": getattr(jobs, "jobs", jobs)}, model_version=version)
     bar = progress_bar(total=total, desc="classify", unit="comment", enabled=progress)
-    done, sample = 0, DriftSample()
+    done, sample, read_again = 0, DriftSample(), 0
 
     def chunks():
         # keyset pagination: rows already predicted leave the pending set while we page through it
@@ -61,12 +62,16 @@ def classify_store(store: Store, predictor, card: dict, jobs: int | Workers = 1,
             last_id = frame["id"].iloc[-1]
             yield frame
 
+    stage = getattr(predictor, "neighbours", None)
     try:
         for chunk, predicted in predict_chunks(predictor, chunks(), jobs):
-            _write_predictions(store, chunk["id"].tolist(), predicted, version)
+            _write_predictions(store, chunk["id"].tolist(), predicted, version, awaiting=stage is not None)
             sample.add(chunk, predicted)
             done += len(chunk)
             bar.update(len(chunk))
+        bar.close()
+        if stage is not None:  # also those a killed run left waiting, or whose neighbours came since
+            read_again = _read_with_neighbours(store, stage, version, chunk_rows, progress)
     except BaseException:
         store.finish_run(run_id, status="failed", read=done, stored=done)
         raise
@@ -75,12 +80,16 @@ def classify_store(store: Store, predictor, card: dict, jobs: int | Workers = 1,
     details = sample.details(store, predictor, card)  # drift from the training data, for the dashboard
     aggregates.rebuild(store, version)  # the per-hour counts every view over time reads
     store.finish_run(run_id, read=done, stored=done, details=details)
-    return {"classified": done, "model_version": version, "run_id": run_id, "drift": details.get("drift")}
+    return {"classified": done, "read_with_neighbours": read_again, "model_version": version, "run_id": run_id,
+            "drift": details.get("drift")}
 
 
-def _write_predictions(store: Store, ids: list[str], predicted: pd.DataFrame, version: str) -> None:
+def _write_predictions(store: Store, ids: list[str], predicted: pd.DataFrame, version: str,
+                       awaiting: bool = False) -> None:
+    """Insert the predictions of a chunk; `awaiting`: the head's, kept as such too, until the
+    model's second stance stage reads them with their neighbours'."""
     labels = [c[2:] for c in predicted.columns if c.startswith("p_")]
-    probabilities = predicted[[f"p_{label}" for label in labels]].to_numpy(dtype=float)
+    probabilities = _probability_texts(labels, head_probabilities(predicted, labels))
     n = len(ids)
 
     def column(name, default=None):
@@ -88,12 +97,70 @@ def _write_predictions(store: Store, ids: list[str], predicted: pd.DataFrame, ve
 
     scores = [None if v is None else float(v) for v in column("sentiment_score")]
     rows = zip(ids, [version] * n, column("stance"), [float(v) for v in column("stance_confidence", np.nan)],
-               [json.dumps(dict(zip(labels, map(float, row)))) for row in probabilities], column("arguments", ""),
-               column("sentiment"), scores, [int(time.time())] * n)
+               probabilities, column("arguments", ""), column("sentiment"), scores, [int(time.time())] * n,
+               probabilities if awaiting else [None] * n, [int(awaiting)] * n)
     with store.transaction() as conn:
         conn.executemany(
             "INSERT OR IGNORE INTO predictions (comment_id, model_version, stance, stance_confidence, probabilities, "
-            "arguments, sentiment, sentiment_score, predicted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "arguments, sentiment, sentiment_score, predicted_at, head_probabilities, awaiting_neighbours) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _probability_texts(labels: list[str], probabilities: np.ndarray) -> list[str]:
+    return [json.dumps(dict(zip(labels, map(float, row)))) for row in probabilities]
+
+
+def _read_with_neighbours(store: Store, stage, version: str, chunk_rows: int, progress: bool) -> int:
+    """The second pass of a model with a second stance stage: each prediction of `version`
+    awaiting it is read again with its neighbours' head probabilities (its thread's, parent's,
+    grandparent's, replies' and siblings', `tracker.neighbours.Links`), chunk by chunk, each
+    committed on its own, so that a killed run's next run goes on where it stopped; returns how
+    many."""
+    total = store.conn.execute("SELECT count(*) FROM predictions WHERE model_version = ? AND awaiting_neighbours = 1",
+                               (version,)).fetchone()[0]
+    bar = progress_bar(total=total, desc="neighbours", unit="comment", enabled=progress)
+    last = ""
+    try:
+        while True:
+            ids = [row[0] for row in store.conn.execute(
+                "SELECT comment_id FROM predictions WHERE model_version = ? AND awaiting_neighbours = 1 "
+                "AND comment_id > ? ORDER BY comment_id LIMIT ?", (version, last, chunk_rows))]
+            if not ids:
+                return total
+            last = ids[-1]
+            pool = pd.read_sql_query("""
+                WITH chunk(id) AS (SELECT value FROM json_each(?)),
+                near(id) AS (
+                    SELECT id FROM chunk
+                    UNION SELECT c.parent_id FROM chunk JOIN comments c ON c.id = chunk.id
+                    UNION SELECT g.parent_id FROM chunk JOIN comments c ON c.id = chunk.id
+                          JOIN comments g ON g.id = c.parent_id
+                    UNION SELECT r.id FROM chunk JOIN comments r ON r.parent_id = chunk.id
+                    UNION SELECT s.id FROM chunk JOIN comments c ON c.id = chunk.id
+                          JOIN comments s ON s.parent_id = c.parent_id
+                    UNION SELECT o.id FROM chunk JOIN comments c ON c.id = chunk.id
+                          JOIN comments o ON o.thread_id = c.thread_id WHERE trim(coalesce(c.thread_id, '')) != '')
+                SELECT c.id, c.parent_id, c.thread_id, c.author, p.head_probabilities FROM near
+                JOIN comments c ON c.id = near.id
+                JOIN predictions p ON p.comment_id = c.id AND p.model_version = ? AND p.head_probabilities IS NOT NULL
+            """, store.conn, params=(json.dumps(ids), version))
+            proba = pd.DataFrame([json.loads(text) for text in pool.pop("head_probabilities")],
+                                 columns=stage.labels).fillna(0.0).to_numpy(dtype=float)
+            rows = pd.Index(pool["id"]).get_indexer(ids)  # -1: a comment gone since (deleted)
+            near, found = stage.probabilities(proba, Links(pool), rows[rows >= 0])
+            read_again = [i for i, is_near in zip(np.asarray(ids, dtype=object)[rows >= 0], near) if is_near]
+            best = found.argmax(axis=1)
+            with store.transaction() as conn:
+                conn.executemany(
+                    "UPDATE predictions SET stance = ?, stance_confidence = ?, probabilities = ?, "
+                    "awaiting_neighbours = 0 WHERE comment_id = ? AND model_version = ?",
+                    zip(np.asarray(stage.labels, dtype=object)[best], found.max(axis=1).round(4).tolist(),
+                        _probability_texts(stage.labels, found.round(4)), read_again, [version] * len(read_again)))
+                conn.execute("UPDATE predictions SET awaiting_neighbours = 0 WHERE model_version = ? "
+                             "AND comment_id IN (SELECT value FROM json_each(?))", (version, json.dumps(ids)))
+            bar.update(len(ids))
+    finally:
+        bar.close()
 
 
 def _file_context(source: Path, text_column: str, chunk_rows: int) -> ThreadIndex | None:
@@ -119,15 +186,31 @@ def _file_context(source: Path, text_column: str, chunk_rows: int) -> ThreadInde
 
 @dataclass(frozen=True)
 class _FileThreads:
-    """`_file_context` of a file, found when called: picklable, and equal for the same file, so
-    that each worker process finds the file's threads once."""
+    """`_file_context` of a file, found when first called and kept: picklable without what it
+    found, and equal for the same file, so that each worker process finds the file's threads
+    once."""
 
     source: Path
     text_column: str
     chunk_rows: int
+    _found: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __call__(self) -> ThreadIndex | None:
-        return _file_context(self.source, self.text_column, self.chunk_rows)
+        if "threads" not in self._found:
+            self._found["threads"] = _file_context(self.source, self.text_column, self.chunk_rows)
+        return self._found["threads"]
+
+    def links(self) -> Links | None:
+        """The file's comments' neighbours, row by row (`tracker.neighbours`)."""
+        threads = self()
+        return None if threads is None else Links(threads.keys)
+
+    def __getstate__(self) -> dict:
+        return {"source": self.source, "text_column": self.text_column, "chunk_rows": self.chunk_rows}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in {**state, "_found": {}}.items():
+            object.__setattr__(self, name, value)
 
 
 def classify_file(predictor, source: str | Path, out: str | Path, text_column: str = TEXT, jobs: int | Workers = 1,
@@ -140,7 +223,10 @@ def classify_file(predictor, source: str | Path, out: str | Path, text_column: s
     A row is read with its parent's words, its author's other comments in the thread and its
     replies when the file gives them as `parent_text`, `author_text` and `replies_text`
     columns, or else (with `context`) when it has the `id` and `parent_id`, or `thread_id` and
-    `author`, columns to find them in the file itself.
+    `author`, columns to find them in the file itself; in the latter case a model with a
+    second stance stage reads each row again beside its neighbours' predicted stance, once the
+    rows it reads are predicted (a file in thread order is held a chunk or two; one in random
+    order, whole).
     """
     from tracker.export import write_frames
 
@@ -166,7 +252,11 @@ def classify_file(predictor, source: str | Path, out: str | Path, text_column: s
     bar = progress_bar(desc=f"classify {source.name}", unit="comment", enabled=progress)
 
     def merged():
-        for chunk, predicted in predict_chunks(predictor, frames(), jobs, find_threads):  # context read, not written
+        pairs = predict_chunks(predictor, frames(), jobs, find_threads)  # context read, not written
+        stage = getattr(predictor, "neighbours", None)
+        if stage is not None and find_threads is not None:  # a second pass, over the file's threads
+            pairs = read_with_neighbours(stage, pairs, find_threads.links)
+        for chunk, predicted in pairs:
             predicted = predicted.drop(columns=[LANG]) if LANG in chunk else predicted
             predicted = predicted.rename(columns={c: f"predicted_{c}" for c in predicted.columns if c in chunk})
             bar.update(len(chunk))

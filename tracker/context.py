@@ -43,7 +43,7 @@ def id_strings(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
-def _keys(frame: pd.DataFrame) -> pd.Series:
+def author_keys(frame: pd.DataFrame) -> pd.Series:
     """thread and author of each row; None where either is missing or the author unknown."""
     if "thread_id" not in frame or "author" not in frame:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
@@ -105,7 +105,7 @@ class AuthorIndex(_TextIndex):
     """The comments of a pool (columns id, thread_id, author, text) by thread and author."""
 
     def __init__(self, pool: pd.DataFrame, texts: pa.Array | None = None):
-        super().__init__(_keys(pool), pool["id"], _texts_array(pool["text"]) if texts is None else texts)
+        super().__init__(author_keys(pool), pool["id"], _texts_array(pool["text"]) if texts is None else texts)
 
     def texts(self, frame: pd.DataFrame) -> list[str]:
         """For each row of `frame` (columns id, thread_id, author), the texts of the pool's
@@ -115,7 +115,7 @@ class AuthorIndex(_TextIndex):
 
     def column(self, frame: pd.DataFrame) -> pa.Array:
         """`texts` as an Arrow array."""
-        keys = _keys(frame)
+        keys = author_keys(frame)
         if keys.isna().all() or "id" not in frame:
             return _empty(len(frame))
         return self.joined(keys, frame["id"].astype(str))
@@ -195,6 +195,7 @@ class ThreadIndex:
         texts = _texts_array(pool["text"])
         self.parents, self.authors, self.replies = (ParentIndex(pool, texts), AuthorIndex(pool, texts),
                                                     ReplyIndex(pool, texts))
+        self.keys = pool[[column for column in KEYS if column in pool]]  # the pool's, in pool order
 
     def add_to(self, frame: pd.DataFrame) -> pd.DataFrame:
         """`frame` (with the pool's key columns) and the context columns it lacks (Arrow
@@ -219,7 +220,7 @@ def store_replies_texts(conn, frame: pd.DataFrame) -> list[str]:
 def store_author_texts(conn, frame: pd.DataFrame) -> list[str]:
     """`author_texts` for rows of the store's comments (id, thread_id, author), their authors'
     other comments read from the store."""
-    pairs = _keys(frame).dropna().unique().tolist()
+    pairs = author_keys(frame).dropna().unique().tolist()
     if not pairs:
         return [""] * len(frame)
     pool = pd.read_sql_query(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tracker.batches import predict_frame
+from tracker.batches import predict_pool
 from tracker.errors import LabelError
 from tracker.metrics import by_language, classification_report, multilabel_report
 from tracker.schema import split_arguments
@@ -14,7 +14,7 @@ from tracker.train import prepare
 
 def evaluate_frame(predictor, frame: pd.DataFrame) -> dict:
     data = prepare(frame)
-    predicted = predict_frame(predictor, data)
+    predicted = predict_pool(predictor, data)
     scored = data.assign(_stance=predicted.get("stance"), _conf=predicted.get("stance_confidence"),
                          _args=predicted.get("arguments"), _sent=predicted.get("sentiment"))
     report: dict = {}

@@ -93,6 +93,7 @@ class Predictor:
     arguments: ArgumentHead | None = None
     sentiment: object | None = None
     config: dict = field(default_factory=dict)
+    neighbours: object | None = None  # a NeighbourStance (tracker/neighbours.py), read in a second pass
 
     @property
     def stance_labels(self) -> list[str]:

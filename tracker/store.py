@@ -111,6 +111,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX comments_by_parent ON comments (parent_id);
     """,
+    # 4: the stance head's own probabilities, which a model's second stance stage reads for each
+    # comment's neighbours (tracker/neighbours.py), and the predictions still waiting for it
+    """
+    ALTER TABLE predictions ADD COLUMN head_probabilities TEXT;
+    ALTER TABLE predictions ADD COLUMN awaiting_neighbours INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX predictions_awaiting ON predictions (model_version, comment_id) WHERE awaiting_neighbours = 1;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -142,6 +149,7 @@ class UpsertCounts:
     unchanged: int = 0
     conflicts: list[str] = field(default_factory=list)  # ids seen earlier in the same run, other content
     recontext: int = 0  # earlier comments whose predictions were dropped: these comments change their context
+    reread: int = 0  # earlier comments whose second stance stage will read these comments as neighbours
 
     @property
     def stored(self) -> int:
@@ -257,7 +265,31 @@ class Store:
             self.conn.executemany("DELETE FROM predictions WHERE comment_id = ?", stale)
             changed = [row[0] for row in inserts] + [row[-1] for row in updates]
             counts.recontext = self._drop_context_predictions(changed)
+            counts.reread = self._reread_neighbours(changed)
         return counts
+
+    def _reread_neighbours(self, changed: list[str]) -> int:
+        """Mark for the second stance stage of their model (tracker/neighbours.py) the kept
+        predictions of the stored comments that read one of `changed` as a neighbour: its
+        thread's, its parent, its replies and their replies, its siblings. The next classify
+        run reads them again from the head probabilities it kept, without the head; returns how
+        many were marked."""
+        if not changed or self.conn.execute(
+                "SELECT 1 FROM predictions WHERE head_probabilities IS NOT NULL LIMIT 1").fetchone() is None:
+            return 0
+        return self.conn.execute("""
+            UPDATE predictions SET awaiting_neighbours = 1
+            WHERE head_probabilities IS NOT NULL AND awaiting_neighbours = 0 AND comment_id IN (
+                WITH changed(id) AS (SELECT value FROM json_each(?))
+                SELECT o.id FROM changed JOIN comments c ON c.id = changed.id
+                JOIN comments o ON o.thread_id = c.thread_id WHERE trim(coalesce(c.thread_id, '')) != ''
+                UNION SELECT c.parent_id FROM changed JOIN comments c ON c.id = changed.id
+                UNION SELECT r.id FROM changed JOIN comments r ON r.parent_id = changed.id
+                UNION SELECT g.id FROM changed JOIN comments r ON r.parent_id = changed.id
+                      JOIN comments g ON g.parent_id = r.id
+                UNION SELECT s.id FROM changed JOIN comments c ON c.id = changed.id
+                      JOIN comments s ON s.parent_id = c.parent_id)
+        """, (json.dumps(changed),)).rowcount
 
     def _drop_context_predictions(self, changed: list[str]) -> int:
         """Drop the predictions of the stored comments that read one of `changed` as context: its

@@ -7,7 +7,7 @@ skipped, and the report says so.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,10 @@ class TrainConfig:
     # the stance head also learns each comment that drew replies as if it had none, so that it
     # reads a lone comment as well as one in a thread (bench/model_choices.py)
     bare_copies: bool = True
+    # a second stance stage reads the head's predicted stance of each comment's parent, author's
+    # other comments and replies (tracker/neighbours.py); learned on the out-of-fold predictions
+    neighbours: bool = True
+    c_neighbours: float = 1.0
     lexicon: bool = False  # VADER scores: no gain measured, so off by default
     naive_bayes: float = 0.5  # stance and sentiment: weight of complement naive Bayes in the blend (0: off)
     naive_bayes_arguments: float = 0.3  # the same for each argument tag; measured in bench/model_choices.py
@@ -338,7 +342,8 @@ def report_from_oof(frame: pd.DataFrame, oof: dict, thresholds: list[float] | No
     scored = frame.copy()
     if "stance" in oof:
         labels = oof["stance_labels"]
-        proba = scale(oof["stance"], temperature) if temperature else oof["stance"]
+        proba = oof["stance_final"] if "stance_final" in oof else (
+            scale(oof["stance"], temperature) if temperature else oof["stance"])
         scored["_pred"] = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
         scored["_conf"] = proba.max(axis=1)
         report["stance"] = by_language(scored, lambda f: classification_report(f["stance"], f["_pred"], labels, f["_conf"]))
@@ -378,7 +383,7 @@ def train(frame: pd.DataFrame, config: TrainConfig | None = None, progress: bool
     frame = prepare(frame)
     heads, skipped = active_heads(frame)
     tags = _tag_matrix(frame)[0] if "arguments" in heads else []
-    thresholds, temperature, report = None, None, {}
+    thresholds, temperature, report, stage = None, None, {}, None
     if evaluate:
         groups = _groups(frame, config.group_by)
         if len(set(groups)) < config.folds:
@@ -396,10 +401,37 @@ def train(frame: pd.DataFrame, config: TrainConfig | None = None, progress: bool
         if "stance" in heads:
             y_index = np.array([oof["stance_labels"].index(v) for v in frame["stance"]])
             temperature = _useful_temperature(oof["stance"], y_index)
+            if config.neighbours:
+                stage, head_report = _neighbour_stage(frame, oof, temperature, config)
         report = report_from_oof(frame, oof, thresholds, temperature, groups)
         report["cv"] = {"folds": config.folds, "grouped_by": config.group_by, "temperature": temperature}
+        if stage is not None:
+            report["cv"]["neighbours"] = head_report
+    elif "stance" in heads and config.neighbours:
+        skipped.append("the stance stage over neighbours: it is learned on cross-validated predictions")
     predictor = _fit_heads(frame, heads, config, tags, thresholds, temperature)
+    predictor.neighbours = stage
     return TrainResult(predictor=predictor, report=report, skipped=skipped)
+
+
+def _neighbour_stage(frame: pd.DataFrame, oof: dict, temperature: float | None, config: TrainConfig):
+    """The second stance stage (tracker/neighbours.py), learned on the head's out-of-fold
+    probabilities as the head gives them (after its temperature, to 4 decimals), and what the
+    report needs: `oof["stance_final"]` (its cross-fitted probabilities) and the head's
+    figures alone, for comparison."""
+    from tracker.neighbours import Links, fit_stage
+
+    labels = oof["stance_labels"]
+    head = (scale(oof["stance"], temperature) if temperature else oof["stance"]).round(4)
+    stage, final = fit_stage(head, frame, labels, oof["fold"], config.c_neighbours)
+    if stage is None:
+        return None, {}
+    oof["stance_final"] = final
+    alone = frame.assign(_pred=np.asarray(labels, dtype=object)[head.argmax(axis=1)])
+    macro = by_language(alone, lambda f: classification_report(f["stance"], f["_pred"], labels))
+    near = Links(frame).has_any(np.arange(len(frame)))
+    return stage, {"comments_with_neighbours": int(near.sum()),
+                   "head_alone_macro_f1": {scope: part["macro_f1"] for scope, part in macro.items()}}
 
 
 # --- from labeled files to a bundle -----------------------------------------------------
@@ -452,6 +484,7 @@ def train_per_target(frame: pd.DataFrame, target_column: str, config: TrainConfi
     if target_column not in frame:
         raise LabelError(f"column '{target_column}' (--target-column) not found in the training data")
     results = {}
+    config = replace(config, neighbours=False)  # a targeted model predicts in one pass (TargetedPredictor)
     for target, part in frame.groupby(frame[target_column].astype(str)):
         results[target] = train(part, config, progress, evaluate)
     return results

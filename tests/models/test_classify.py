@@ -43,11 +43,11 @@ def test_a_killed_classify_run_resumes_without_loss_or_doubles(store, bundle, mo
     real_write = classify_module._write_predictions
     calls = {"n": 0}
 
-    def dies_on_third_chunk(*args):
+    def dies_on_third_chunk(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        real_write(*args)
+        real_write(*args, **kwargs)
 
     monkeypatch.setattr(classify_module, "_write_predictions", dies_on_third_chunk)
     with pytest.raises(KeyboardInterrupt):

@@ -170,7 +170,9 @@ def classify(ctx, input_file, out, model, text_column, jobs, chunk_rows, context
     if input_file:
         click.echo(f"wrote {rows} classified comments to {out} (model {card['version']})")
     else:
-        click.echo(f"classified {result['classified']} comments with {result['model_version']}")
+        again = result["read_with_neighbours"]
+        click.echo(f"classified {result['classified']} comments with {result['model_version']}"
+                   + (f"; read {again} again beside their neighbours' stance" if again else ""))
         if result.get("drift"):
             click.echo(f"drift from the training data: {result['drift']['score']:.2f} "
                        f"({', '.join(f'{k} {v:.2f}' for k, v in result['drift']['components'].items())})")
