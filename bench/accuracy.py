@@ -1,6 +1,7 @@
 """Accuracy of the default configuration on a held-out split of data/labeled/ (by thread),
-beside the cross-validated figures, and on each independent set in data/heldout/ and all of them
-together.
+beside the cross-validated figures, on each independent set in data/heldout/ and all of them
+together, and on the independent threads of data/heldout/threads/ (each comment read with its
+thread, and by the stance head alone).
 
     python bench/accuracy.py [--test-share 0.2]
 """
@@ -8,6 +9,7 @@ together.
 from __future__ import annotations
 
 import argparse
+import copy
 import glob
 import sys
 from pathlib import Path
@@ -47,6 +49,16 @@ def main() -> None:
     if len(independent) > 1:
         print("\n== independent sets together ==")
         print(format_report(evaluate_frame(result.predictor, read_labeled(independent))))
+    threads = sorted(glob.glob("data/heldout/threads/*.csv"))
+    if threads:
+        alone = copy.copy(result.predictor)
+        alone.neighbours = None
+        for name, paths in [(path, [path]) for path in threads] + [("together", threads)]:
+            print(f"\n== independent threads, {name} (written apart from data/labeled) ==")
+            print(format_report(evaluate_frame(result.predictor, read_labeled(paths))))
+            stance = evaluate_frame(alone, read_labeled(paths))["stance"]
+            print("  the stance head alone: " + ", ".join(f"[{scope}] {part['macro_f1']:.3f}"
+                                                         for scope, part in stance.items()))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from tracker.store import Store
 from tracker.ingest.pipeline import ingest_file
 
 LABELED = sorted(glob.glob("data/labeled/*.csv"))
-HELDOUT = sorted(glob.glob("data/heldout/*.csv"))
+HELDOUT = sorted(glob.glob("data/heldout/*.csv")) + sorted(glob.glob("data/heldout/threads/*.csv"))
+THREADED_HELDOUT = sorted(glob.glob("data/heldout/threads/*.csv"))
 SAMPLE = sorted(glob.glob("data/sample/*.jsonl"))
 SAMPLE_KEYS = {"id", "source", "thread_id", "parent_id", "author", "created_at", "raw_text", "url", "title"}
 
@@ -112,3 +113,28 @@ def test_heldout_sets_share_no_comment_with_the_training_corpus(labeled, path):
     leaks = [(texts[i][:60], texts[j][:60]) for i, j, _ in near_duplicates(texts, threshold=0.6)
              if i < len(heldout) <= j]
     assert leaks == []
+
+
+@pytest.mark.parametrize("path", THREADED_HELDOUT)
+def test_threaded_heldout_sets_are_reply_trees_with_regulars_and_every_side(path):
+    frame = read_labeled([path])
+    position = {comment_id: i for i, comment_id in enumerate(frame["id"])}
+    thread = dict(zip(frame["id"], frame["thread_id"]))
+    for i, row in enumerate(frame.itertuples()):
+        if row.parent_id:  # a reply answers an earlier comment of its own thread
+            assert position[row.parent_id] < i and thread[row.parent_id] == row.thread_id, row.id
+    for _, part in frame.groupby("thread_id"):
+        assert part["parent_id"].eq("").sum() == 1 and len(part) >= 20
+        assert (part["author"].value_counts() >= 2).sum() >= 3  # regulars who post several times
+        assert set(part["stance"]) == {"pro_open", "pro_closed", "neutral", "off_topic"}
+
+
+def test_raw_text_must_hold_the_own_words_paragraph_by_paragraph():
+    from tracker.labeled import check_labeled_frame
+
+    row = {"id": "x1", "lang": "fr", "stance": "neutral", "arguments": "", "sentiment": "neutral"}
+    raw = "Re: Vitrine\n\n> que personne n'a sous la main\n\nPersonne ici, d'accord."
+    good = pd.DataFrame([{**row, "text": "Re: Vitrine\n\nPersonne ici, d'accord.", "raw_text": raw}])
+    assert check_labeled_frame(good, "f.csv") == []
+    swapped = pd.DataFrame([{**row, "text": "Personne ici, d'accord.\n\nRe: Vitrine", "raw_text": raw}])
+    assert [p.field for p in check_labeled_frame(swapped, "f.csv")] == ["raw_text"]

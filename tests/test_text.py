@@ -45,6 +45,15 @@ def test_french_headers_citation_de_and_a_ecrit():
     assert inline.quotes == ["l'open source a gagné"]
 
 
+def test_a_dated_header_as_jeuxvideo_com_writes_it_goes_with_its_quote():
+    split = split_quotes("Le 30 janvier 2025 à 17:48:05 AntiFragile_ a écrit :\n> tout part en Chine\n> les gars\n\n"
+                         "l'appli oui. le modèle tu le fais tourner chez toi.")
+    assert split.own == "l'appli oui. le modèle tu le fais tourner chez toi."
+    assert split.quotes == ["tout part en Chine\nles gars"] and split.quoted == "AntiFragile_"
+    numeric = split_quotes("Le 03/02/2025 à 09h12 Kev a écrit :\nun truc cité\n\nma réponse")
+    assert (numeric.own, numeric.quotes, numeric.quoted) == ("ma réponse", ["un truc cité"], "Kev")
+
+
 def test_a_sentence_that_mentions_writing_is_not_a_quote_header():
     text = "The engineer who built the distillation pipeline at that startup wrote: nothing, it was all scraped."
     assert split_quotes(text).own == text

@@ -55,9 +55,9 @@ def card_markdown(card: dict) -> str:
     if near:
         alone = ", ".join(f"{scope} {_pct(value)}" for scope, value in near["head_alone_macro_f1"].items())
         lines += [f"Stance is read in two stages: the head, then a second stage over the head's predicted stance of "
-                  f"each comment's parent, author's other comments in the thread and replies, for the "
-                  f"{near['comments_with_neighbours']} comments that have one (cross-fitted above). The head alone: "
-                  f"macro-F1 {alone}.", ""]
+                  f"each comment's neighbours (parent, grandparent, replies, siblings, the author's other comments in "
+                  f"the thread, the rest of the thread) for the {near['comments_with_neighbours']} comments that have "
+                  f"one (cross-fitted above). The head alone: macro-F1 {alone}.", ""]
     if "stance_replies" in metrics:
         r = metrics["stance_replies"]
         lines += [f"Stance on replies (with parent context): macro-F1 {_pct(r['macro_f1'])} on {r['n']} replies.", ""]

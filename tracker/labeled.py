@@ -131,8 +131,16 @@ def check_labeled_frame(frame: pd.DataFrame, file: str) -> list[Problem]:
 
 
 def _contains_words(raw: str, text: str) -> bool:
+    """Whether `raw` holds the words of `text`, paragraph by paragraph in order (a quote may
+    sit between two of them), whatever the spacing and punctuation."""
     squash = lambda s: re.sub(r"\W+", "", s.lower())  # noqa: E731
-    return squash(text) in squash(raw)
+    rest = squash(raw)
+    for paragraph in re.split(r"\n\s*\n", text):
+        at = rest.find(squash(paragraph))
+        if at < 0:
+            return False
+        rest = rest[at + len(squash(paragraph)):]
+    return True
 
 
 def check_labeled_file(path: str | Path) -> list[Problem]:

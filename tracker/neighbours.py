@@ -41,11 +41,15 @@ class _Groups:
         self.last = np.full(len(self.count), -1)  # each group's last row
         np.maximum.at(self.last, codes[self.members], self.members)
 
-    def sums(self, proba: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """Each group's sum of its members' rows of `proba` (only those among `rows`, if given)."""
-        members = self.members if rows is None else rows[self.codes[rows] >= 0]
-        return np.column_stack([np.bincount(self.codes[members], weights=proba[members, j], minlength=len(self.count))
-                                for j in range(proba.shape[1])])
+    def sums(self, proba: np.ndarray) -> np.ndarray:
+        """Each group's sum of its members' rows of `proba`."""
+        return np.column_stack([np.bincount(self.codes[self.members], weights=proba[self.members, j],
+                                            minlength=len(self.count)) for j in range(proba.shape[1])])
+
+    def add(self, total: np.ndarray, proba: np.ndarray, rows: np.ndarray) -> None:
+        """Add to `total` (a `sums`) the rows `rows` of `proba`."""
+        members = rows[self.codes[rows] >= 0]
+        np.add.at(total, self.codes[members], proba[members])
 
     def others(self, group: np.ndarray, member: bool) -> np.ndarray:
         """How many rows group `group` has besides the row (`member`: is the row one of them)."""
@@ -104,10 +108,14 @@ class Links:
         return ((self.parent[rows] >= 0) | (self.authors.others(self.authors.codes[rows], True) > 0)
                 | (self.replies.count[rows] > 0) | (self.threads.others(self.threads.codes[rows], True) > 0))
 
-    def sums(self, proba: np.ndarray, rows: np.ndarray | None = None) -> list[np.ndarray]:
-        """The group sums that `features` reads, over `rows` (default: all); the sums of parts
-        of the pool add up to the pool's."""
-        return [groups.sums(proba, rows) for groups in (self.authors, self.replies, self.threads)]
+    def sums(self, proba: np.ndarray) -> list[np.ndarray]:
+        """The group sums that `features` reads."""
+        return [groups.sums(proba) for groups in (self.authors, self.replies, self.threads)]
+
+    def add_to_sums(self, sums: list[np.ndarray], proba: np.ndarray, rows: np.ndarray) -> None:
+        """Add the rows `rows` of `proba` to `sums`: a stream's, built chunk by chunk."""
+        for groups, total in zip((self.authors, self.replies, self.threads), sums):
+            groups.add(total, proba, rows)
 
     def features(self, proba: np.ndarray, rows: np.ndarray, sums: list[np.ndarray] | None = None) -> np.ndarray:
         """For `rows`, from every pool row's stance probabilities `proba` (those that `rows`
@@ -165,17 +173,18 @@ class NeighbourStance:
 
     def apply(self, predicted: pd.DataFrame, proba: np.ndarray, links: Links, rows: np.ndarray,
               sums: list[np.ndarray] | None = None) -> pd.DataFrame:
-        """`predicted` (the predictor's output for `rows`, in that order) with the stance
-        columns of the rows that have neighbours read again with them."""
+        """`predicted` (the predictor's output for `rows`, in that order), its stance columns
+        changed in place where a row has neighbours, to the stance read with them."""
         near, found = self.probabilities(proba, links, rows, sums)
         if not near.any():
             return predicted
-        predicted = predicted.copy()
-        at = np.flatnonzero(near)
-        columns = [predicted.columns.get_loc(f"p_{label}") for label in self.labels]
-        predicted.iloc[at, columns] = found.round(4)
-        predicted.iloc[at, predicted.columns.get_loc("stance")] = np.asarray(self.labels, dtype=object)[found.argmax(1)]
-        predicted.iloc[at, predicted.columns.get_loc("stance_confidence")] = found.max(axis=1).round(4)
+        changes = {f"p_{label}": found[:, j].round(4) for j, label in enumerate(self.labels)}
+        changes.update(stance=np.asarray(self.labels, dtype=object)[found.argmax(axis=1)],
+                       stance_confidence=found.max(axis=1).round(4))
+        for column, values in changes.items():  # whole columns: far quicker than cell by cell
+            updated = predicted[column].to_numpy(copy=True)
+            updated[near] = values
+            predicted[column] = updated
         return predicted
 
 
@@ -204,8 +213,7 @@ def read_with_neighbours(stage: NeighbourStance, pairs, find_links):
         if done + len(chunk) > links.size:
             raise ValueError(f"the stream has more rows ({done + len(chunk)}) than its pool ({links.size})")
         proba[done:done + len(chunk)] = head_probabilities(predicted, stage.labels)
-        for total, part in zip(sums, links.sums(proba, np.arange(done, done + len(chunk)))):
-            total += part
+        links.add_to_sums(sums, proba, np.arange(done, done + len(chunk)))
         held.append((done, chunk, predicted))
         done += len(chunk)
         while held and links.reach[held[0][0]:held[0][0] + len(held[0][1])].max(initial=-1) < done:

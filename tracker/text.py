@@ -84,6 +84,9 @@ _HEADER = re.compile(
     r"|(?P<who2>[^\s:\n][^:\n]{0,60}?)\s+(?:a\s+[ée]crit|wrote|said))\s*:\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# jeuxvideo.com's "Le 30 janvier 2025 à 17:48:05 Pseudo a écrit :": the date before the header
+_DATED = re.compile(r"^\s*le\s+(?:\d{1,2}(?:er)?\s+\w+\s+\d{4}|\d{1,2}/\d{1,2}/\d{2,4})\s+(?:à|a)\s+"
+                    r"\d{1,2}[:h]\d{2}(?::\d{2})?\s+", re.IGNORECASE)
 _WRITE_IN_CITE = re.compile(r"\s*(?:a\s+[ée]crit|wrote|said)\s*:?\s*$", re.IGNORECASE)
 
 
@@ -91,8 +94,9 @@ def split_quotes(raw: str) -> Split:
     """Separate the author's own words from quoted text.
 
     Recognises BBCode ``[quote]``/``[quote=name]``, HTML ``<blockquote>`` (with ``<cite>``),
-    markdown ``>`` lines, and header lines such as "Citation de X :", "X a écrit :" or
-    "X wrote:" followed by the quoted paragraph.
+    markdown ``>`` lines, and header lines such as "Citation de X :", "X a écrit :" (dated,
+    as jeuxvideo.com writes it: "Le 30 janvier 2025 à 17:48:05 X a écrit :") or "X wrote:"
+    followed by the quoted paragraph.
     """
     quotes: list[str] = []
     authors: list[str] = []
@@ -134,8 +138,9 @@ def split_quotes(raw: str) -> Split:
                 i += 1
             quotes.append("\n".join(block).strip())
             continue
-        header = _HEADER.match(line)
-        if header and _looks_like_header(line, header):
+        undated = _DATED.sub("", line, count=1)
+        header = _HEADER.match(undated)
+        if header and _looks_like_header(undated, header):
             who = (header.group("who1") or header.group("who2") or "").strip()
             if who:
                 authors.append(who)
@@ -147,6 +152,8 @@ def split_quotes(raw: str) -> Split:
             block = []
             while i < len(lines) and not lines[i].strip() and not block:
                 i += 1
+            if i < len(lines) and lines[i].lstrip().startswith(">"):
+                continue  # the header of a `>` quote, which the next turn takes
             while i < len(lines) and lines[i].strip():
                 block.append(lines[i])
                 i += 1

@@ -347,9 +347,9 @@ def report_from_oof(frame: pd.DataFrame, oof: dict, thresholds: list[float] | No
         scored["_pred"] = np.asarray(labels, dtype=object)[proba.argmax(axis=1)]
         scored["_conf"] = proba.max(axis=1)
         report["stance"] = by_language(scored, lambda f: classification_report(f["stance"], f["_pred"], labels, f["_conf"]))
-        raw_conf = oof["stance"].max(axis=1)
+        raw = oof["stance"]  # the head's own, before its temperature and the stage over neighbours
         report["stance"]["all"]["ece_before_temperature"] = classification_report(
-            scored["stance"], scored["_pred"], labels, raw_conf)["ece"]
+            scored["stance"], np.asarray(labels, dtype=object)[raw.argmax(axis=1)], labels, raw.max(axis=1))["ece"]
         if groups is not None:
             report["stance"]["all"]["confusion"]["design_effect"] = round(
                 design_effect(scored["stance"], scored["_pred"], groups, labels), 3)
