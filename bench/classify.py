@@ -15,6 +15,7 @@ to three replies for 55% of rows, as in the corpus), drawn at random from the co
 than found in the file.
 
     python bench/classify.py [--rows 200000] [--model default --model /path/to/fast-bundle] [--with-context]
+                             [--without-stage]
 """
 
 from __future__ import annotations
@@ -99,16 +100,30 @@ def add_context(path: Path, seed: int = 11) -> None:
     _rewrite(path, change)
 
 
+def without_stage(model: str, folder: Path) -> str:
+    """A copy of bundle `model` without its second stance stage, saved in `folder`."""
+    from tracker.models import load_bundle, save_bundle
+
+    predictor, card = load_bundle(model)
+    predictor.neighbours = None
+    kept = {key: value for key, value in card.items() if key not in ("version", "model_sha256", "name", "created_at")}
+    return str(save_bundle(predictor, kept, folder / f"{resolve(model).name}-without-stage"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--model", action="append", help="bundle name or directory (repeat)")
     parser.add_argument("--chunk-rows", type=int, help="passed to tracker classify (default: its own)")
+    parser.add_argument("--without-stage", action="store_true",
+                        help="also measure each model without its second stance stage (a copy in a temporary folder)")
     parser.add_argument("--with-context", action="store_true",
                         help="add parent_text, author_text and replies_text columns drawn from the corpus")
     args = parser.parse_args()
     models = args.model or [resolve(None).name]
     with tempfile.TemporaryDirectory() as tmp:
+        if args.without_stage:
+            models = models + [without_stage(model, Path(tmp)) for model in models]
         source = Path(tmp) / "comments.csv"
         generate(source, args.rows)
         with_author = thread_authors(source)

@@ -152,73 +152,65 @@ def combiners(frame: pd.DataFrame, cache: str | None = None) -> None:
     temperature, to 4 decimals)."""
     from tracker.train import _useful_temperature, scale
 
+    words_config = TrainConfig(context_weight=0.0, author_weight=0.0, replies_weight=0.0, bare_copies=False)
     if cache and Path(cache).exists():
         saved = np.load(cache)
         oof = {"stance": saved["stance"], "fold": saved["fold"], "stance_labels": sorted(frame["stance"].unique())}
+        words = saved["words"]
     else:
         oof = cross_validate(frame, ["stance"], TrainConfig())
+        words = cross_validate(frame, ["stance"], words_config)["stance"]  # the same folds: same seed and labels
         if cache:
-            np.savez(cache, stance=oof["stance"], fold=oof["fold"])
+            np.savez(cache, stance=oof["stance"], fold=oof["fold"], words=words)
     labels, folds = oof["stance_labels"], oof["fold"]
     y = frame["stance"].to_numpy()
     temperature = _useful_temperature(oof["stance"], np.array([labels.index(v) for v in y]))
     P = (scale(oof["stance"], temperature) if temperature else oof["stance"]).round(4)
     links = Links(frame)
-    near = links.has_any(np.arange(len(frame)))
-    X = links.features(P, np.arange(len(frame)))
+    rows = np.arange(len(frame))
+    near = links.has_any(rows)
+    built = links.features(P, rows)
+    k = len(labels)
+    # the built stage's inputs: own (k), then parent, author, replies, grandparent, siblings,
+    # thread (k + 1 each: their probabilities and an indicator)
+    blocks = [built[:, :k]] + [built[:, k + b * (k + 1):k + (b + 1) * (k + 1)] for b in range(6)]
+    X = np.hstack(blocks[:4])  # the ninth session's design: parent, author, replies
     lang = pd.get_dummies(frame["lang"]).to_numpy(dtype=float)
     print(f"{len(frame)} comments, {near.sum()} with neighbours; stance macro-F1 (temperature {temperature})")
     print(f"{'stance head alone':<64} {macro_f1(frame, np.asarray(labels)[P.argmax(axis=1)])}")
     variants = {
-        "the stage as built (C=1, on the comments with neighbours)": (X, near, dict(C=1.0)),
-        "C=0.3": (X, near, dict(C=0.3)),
-        "C=3": (X, near, dict(C=3.0)),
-        "balanced class weights": (X, near, dict(C=1.0, class_weight="balanced")),
-        "+ language indicators": (np.hstack([X, lang]), near, dict(C=1.0)),
-        "+ language interactions": (np.hstack([X, (X[:, :, None] * lang[:, None, :]).reshape(len(X), -1)]), near,
-                                    dict(C=1.0)),
-        "on every comment (lone ones recalibrated)": (X, np.ones(len(frame), dtype=bool), dict(C=1.0)),
-        "+ grandparent, siblings, thread mean": (np.hstack([X, wider(frame, links, P)]), near, dict(C=1.0)),
+        "parent, author, replies (C=1)": (X, dict(C=1.0)),
+        "the same, C=0.3": (X, dict(C=0.3)),
+        "the same, C=3": (X, dict(C=3.0)),
+        "the same, balanced class weights": (X, dict(C=1.0, class_weight="balanced")),
+        "the same + language indicators": (np.hstack([X, lang]), dict(C=1.0)),
+        "the same + language interactions": (np.hstack([X, (X[:, :, None] * lang[:, None, :]).reshape(len(X), -1)]),
+                                             dict(C=1.0)),
+        "+ grandparent": (np.hstack([X, blocks[4]]), dict(C=1.0)),
+        "+ siblings": (np.hstack([X, blocks[5]]), dict(C=1.0)),
+        "+ thread": (np.hstack([X, blocks[6]]), dict(C=1.0)),
+        "+ all three: the built stage (tracker.neighbours)": (built, dict(C=1.0)),
+        "the built stage + a second stance head on the own words": (
+            np.hstack([built, links.features(words.round(4), rows)]), dict(C=1.0)),
     }
-    for name, (features, rows, options) in variants.items():
+
+    def scored(features, make) -> str:
         predicted = np.asarray(labels, dtype=object)[P.argmax(axis=1)]
-        predicted[rows] = cross_fitted(features[rows], y[rows], folds[rows],
-                                       lambda: LogisticRegression(max_iter=3000, **options))
-        print(f"{name:<64} {macro_f1(frame, predicted)}")
+        predicted[near] = cross_fitted(features[near], y[near], folds[near], make)
+        return macro_f1(frame, predicted)
+
+    for name, (features, options) in variants.items():
+        print(f"{name:<64} "
+              f"{scored(features, lambda: LogisticRegression(solver='newton-cholesky', max_iter=300, **options))}")
+    print(f"{'the built stage, gradient boosting':<64} " + scored(built, lambda: HistGradientBoostingClassifier(
+        max_iter=200, learning_rate=0.05, random_state=0)))
     # a second round: the neighbours' probabilities from the first round's stage (cross-fitted;
     # a fold's first-round figures come from stages that saw the other folds, so this round's
     # combiner has seen, at second hand, the labels of the fold it predicts)
     first = fit_stage(P, frame, labels, folds)[1]
-    again = np.hstack([np.log(P + EPS), links.features(first, np.arange(len(frame)))[:, len(labels):]])
-    predicted = np.asarray(labels, dtype=object)[P.argmax(axis=1)]
-    predicted[near] = cross_fitted(again[near], y[near], folds[near], lambda: LogisticRegression(C=1.0, max_iter=3000))
-    print(f"{'two rounds (neighbours read from the first round)':<64} {macro_f1(frame, predicted)}")
-
-
-def wider(frame: pd.DataFrame, links: Links, P: np.ndarray) -> np.ndarray:
-    """Log-probabilities of each comment's grandparent, the mean of its siblings (the parent's
-    other replies) and the mean of its whole thread but itself, each with an indicator."""
-    n, k = P.shape
-    rows = np.arange(n)
-    grand = np.where(links.parent >= 0, links.parent[np.maximum(links.parent, 0)], -1)
-    has_grand = grand >= 0
-    parent = np.maximum(links.parent, 0)
-    reply_sum = np.zeros((n, k))
-    np.add.at(reply_sum, links.parent[links.parent >= 0], P[links.parent >= 0])
-    siblings = links.replies[parent] - 1
-    has_siblings = (links.parent >= 0) & (siblings > 0)
-    sibling_mean = (reply_sum[parent] - P) / np.maximum(siblings, 1)[:, None]
-    thread = pd.factorize(frame["thread_id"])[0]
-    thread_sum = np.zeros((thread.max() + 1, k))
-    np.add.at(thread_sum, thread, P)
-    size = np.bincount(thread)[thread] - 1
-    thread_mean = (thread_sum[thread] - P) / np.maximum(size, 1)[:, None]
-
-    def logs(p, has):
-        return np.log(np.clip(p, 0, 1) + EPS) * has[:, None]
-
-    return np.hstack([logs(P[np.maximum(grand, 0)], has_grand), has_grand[:, None], logs(sibling_mean, has_siblings),
-                      has_siblings[:, None], logs(thread_mean, size > 0), (size > 0)[:, None]])[rows]
+    again = np.hstack([np.log(P + EPS), links.features(first, rows)[:, k:]])
+    print(f"{'two rounds (neighbours read from the first round)':<64} "
+          f"{scored(again, lambda: LogisticRegression(solver='newton-cholesky', max_iter=300))}")
 
 
 def main() -> None:

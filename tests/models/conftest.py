@@ -16,6 +16,13 @@ def labeled_sample(n_per_stance: int = 60, seed: int = 3) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def threads() -> pd.DataFrame:
+    """Two labeled files' whole threads, where regulars post several times."""
+    return pd.concat([pd.read_csv(f"data/labeled/{name}.csv", dtype=str, keep_default_na=False)
+                      for name in ("en_register", "fr_next")], ignore_index=True)
+
+
+@pytest.fixture(scope="session")
 def small_labeled(tmp_path_factory):
     path = tmp_path_factory.mktemp("labeled") / "small.csv"
     labeled_sample().to_csv(path, index=False)

@@ -59,13 +59,6 @@ def test_each_comment_gets_the_comments_replying_to_it_in_id_order():
 
 
 @pytest.fixture(scope="module")
-def threads():
-    """Two labeled files' whole threads, where regulars post several times."""
-    return pd.concat([pd.read_csv(f"data/labeled/{name}.csv", dtype=str, keep_default_na=False)
-                      for name in ("en_register", "fr_next")], ignore_index=True)
-
-
-@pytest.fixture(scope="module")
 def model(threads):
     return train(threads, TrainConfig(folds=2), evaluate=False).predictor
 

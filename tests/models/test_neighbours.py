@@ -76,12 +76,6 @@ def test_the_stage_learns_what_the_neighbours_say_and_is_cross_fitted():
 
 
 @pytest.fixture(scope="module")
-def threads():
-    return pd.concat([pd.read_csv(f"data/labeled/{name}.csv", dtype=str, keep_default_na=False)
-                      for name in ("en_register", "fr_next")], ignore_index=True)
-
-
-@pytest.fixture(scope="module")
 def staged(threads):
     return train(threads, TrainConfig(folds=2))
 
