@@ -138,8 +138,9 @@ def _read_with_neighbours(store: Store, stage, version: str, chunk_rows: int, pr
                     UNION SELECT r.id FROM chunk JOIN comments r ON r.parent_id = chunk.id
                     UNION SELECT s.id FROM chunk JOIN comments c ON c.id = chunk.id
                           JOIN comments s ON s.parent_id = c.parent_id
-                    UNION SELECT o.id FROM chunk JOIN comments c ON c.id = chunk.id
-                          JOIN comments o ON o.thread_id = c.thread_id WHERE trim(coalesce(c.thread_id, '')) != '')
+                    UNION SELECT o.id FROM comments o WHERE o.thread_id IN (  -- each thread once
+                          SELECT c.thread_id FROM chunk JOIN comments c ON c.id = chunk.id
+                          WHERE trim(coalesce(c.thread_id, '')) != ''))
                 SELECT c.id, c.parent_id, c.thread_id, c.author, p.head_probabilities FROM near
                 JOIN comments c ON c.id = near.id
                 JOIN predictions p ON p.comment_id = c.id AND p.model_version = ? AND p.head_probabilities IS NOT NULL

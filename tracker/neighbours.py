@@ -59,7 +59,10 @@ class _Groups:
 def _strings(pool: pd.DataFrame, column: str) -> pa.Array:
     """A pool's column as Arrow strings, ids as `id_strings` reads them, missing ones empty."""
     values = id_strings(pool[column]) if column in pool else pd.Series([""] * len(pool), dtype=object)
-    array = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else pa.array(values.to_numpy(dtype=object))
+    if isinstance(values.dtype, pd.StringDtype):
+        array = pa.array(values.array)  # Arrow strings as they are
+    else:
+        array = pa.array(values.to_numpy(dtype=object))
     array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
     return pc.fill_null(array.cast(pa.large_string()), "")
 
@@ -100,8 +103,8 @@ class Links:
         self.threads = _Groups(_codes(threads, in_thread))
         # the last row each row's features read: a stream can finish a row once it has predicted that far
         self.reach = np.max([rows, self.parent, self.grandparent, self.authors.last[self.authors.codes],
-                             self.replies.last[rows], self.replies.last[self.parent], self.threads.last[self.threads.codes]],
-                            axis=0) if n else rows
+                             self.replies.last[rows], self.replies.last[self.parent],
+                             self.threads.last[self.threads.codes]], axis=0) if n else rows
 
     def has_any(self, rows: np.ndarray) -> np.ndarray:
         """Which of `rows` have a neighbour in the pool."""

@@ -281,8 +281,9 @@ class Store:
             UPDATE predictions SET awaiting_neighbours = 1
             WHERE head_probabilities IS NOT NULL AND awaiting_neighbours = 0 AND comment_id IN (
                 WITH changed(id) AS (SELECT value FROM json_each(?))
-                SELECT o.id FROM changed JOIN comments c ON c.id = changed.id
-                JOIN comments o ON o.thread_id = c.thread_id WHERE trim(coalesce(c.thread_id, '')) != ''
+                SELECT o.id FROM comments o WHERE o.thread_id IN (  -- each thread once, however many changed
+                    SELECT c.thread_id FROM changed JOIN comments c ON c.id = changed.id
+                    WHERE trim(coalesce(c.thread_id, '')) != '')
                 UNION SELECT c.parent_id FROM changed JOIN comments c ON c.id = changed.id
                 UNION SELECT r.id FROM changed JOIN comments r ON r.parent_id = changed.id
                 UNION SELECT g.id FROM changed JOIN comments r ON r.parent_id = changed.id

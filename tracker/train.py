@@ -40,8 +40,8 @@ class TrainConfig:
     # the stance head also learns each comment that drew replies as if it had none, so that it
     # reads a lone comment as well as one in a thread (bench/model_choices.py)
     bare_copies: bool = True
-    # a second stance stage reads the head's predicted stance of each comment's parent, author's
-    # other comments and replies (tracker/neighbours.py); learned on the out-of-fold predictions
+    # a second stance stage reads the head's predicted stance of each comment's neighbours in its
+    # thread (tracker/neighbours.py); learned on the out-of-fold predictions
     neighbours: bool = True
     c_neighbours: float = 1.0
     lexicon: bool = False  # VADER scores: no gain measured, so off by default
