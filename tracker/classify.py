@@ -119,15 +119,14 @@ def _read_with_neighbours(store: Store, stage, version: str, chunk_rows: int, pr
     total = store.conn.execute("SELECT count(*) FROM predictions WHERE model_version = ? AND awaiting_neighbours = 1",
                                (version,)).fetchone()[0]
     bar = progress_bar(total=total, desc="neighbours", unit="comment", enabled=progress)
-    last = ""
     try:
-        while True:
+        while True:  # each chunk leaves the awaiting set; taken thread by thread, so a thread's pool is read once
             ids = [row[0] for row in store.conn.execute(
-                "SELECT comment_id FROM predictions WHERE model_version = ? AND awaiting_neighbours = 1 "
-                "AND comment_id > ? ORDER BY comment_id LIMIT ?", (version, last, chunk_rows))]
+                "SELECT p.comment_id FROM predictions p JOIN comments c ON c.id = p.comment_id "
+                "WHERE p.model_version = ? AND p.awaiting_neighbours = 1 "
+                "ORDER BY coalesce(c.thread_id, ''), p.comment_id LIMIT ?", (version, chunk_rows))]
             if not ids:
                 return total
-            last = ids[-1]
             pool = pd.read_sql_query("""
                 WITH chunk(id) AS (SELECT value FROM json_each(?)),
                 near(id) AS (

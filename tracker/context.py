@@ -53,7 +53,8 @@ def author_keys(frame: pd.DataFrame) -> pd.Series:
     return (threads + "\x1f" + authors).where(known, None)
 
 
-def _texts_array(texts: pd.Series) -> pa.Array:
+def arrow_strings(texts: pd.Series) -> pa.Array:
+    """A column of text as one Arrow array of large strings, missing values empty."""
     strings = pa.array(texts.fillna("").astype(str).array)  # Arrow strings as they are
     strings = strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
     return strings.cast(pa.large_string())
@@ -105,7 +106,7 @@ class AuthorIndex(_TextIndex):
     """The comments of a pool (columns id, thread_id, author, text) by thread and author."""
 
     def __init__(self, pool: pd.DataFrame, texts: pa.Array | None = None):
-        super().__init__(author_keys(pool), pool["id"], _texts_array(pool["text"]) if texts is None else texts)
+        super().__init__(author_keys(pool), pool["id"], arrow_strings(pool["text"]) if texts is None else texts)
 
     def texts(self, frame: pd.DataFrame) -> list[str]:
         """For each row of `frame` (columns id, thread_id, author), the texts of the pool's
@@ -127,7 +128,7 @@ class ReplyIndex(_TextIndex):
     def __init__(self, pool: pd.DataFrame, texts: pa.Array | None = None):
         parents = pool["parent_id"].fillna("").astype(str) if "parent_id" in pool else pd.Series("", index=pool.index)
         super().__init__(parents.where(parents.str.strip().ne(""), None), pool["id"],
-                         _texts_array(pool["text"]) if texts is None else texts, single=False)
+                         arrow_strings(pool["text"]) if texts is None else texts, single=False)
 
     def texts(self, frame: pd.DataFrame) -> list[str]:
         """For each row of `frame` (column id), the texts of the pool's comments that reply to
@@ -171,7 +172,7 @@ class ParentIndex:
     repeats; `texts` (the pool's, in pool order) may be shared with other indexes."""
 
     def __init__(self, pool: pd.DataFrame, texts: pa.Array | None = None):
-        self.pool_texts = _texts_array(pool["text"]) if texts is None else texts
+        self.pool_texts = arrow_strings(pool["text"]) if texts is None else texts
         ids = pool["id"].astype(str).to_numpy(dtype=object)
         last = ~pd.Index(ids[::-1], dtype=object).duplicated()[::-1]
         self.by_id, self.id_rows = pd.Index(ids[last], dtype=object), np.flatnonzero(last)
@@ -192,7 +193,7 @@ class ThreadIndex:
     pool's texts are held once, by all three lookups."""
 
     def __init__(self, pool: pd.DataFrame):
-        texts = _texts_array(pool["text"])
+        texts = arrow_strings(pool["text"])
         self.parents, self.authors, self.replies = (ParentIndex(pool, texts), AuthorIndex(pool, texts),
                                                     ReplyIndex(pool, texts))
         self.keys = pool[[column for column in KEYS if column in pool]]  # the pool's, in pool order

@@ -135,11 +135,11 @@ def _contains_words(raw: str, text: str) -> bool:
     sit between two of them), whatever the spacing and punctuation."""
     squash = lambda s: re.sub(r"\W+", "", s.lower())  # noqa: E731
     rest = squash(raw)
-    for paragraph in re.split(r"\n\s*\n", text):
-        at = rest.find(squash(paragraph))
+    for words in map(squash, re.split(r"\n\s*\n", text)):
+        at = rest.find(words)
         if at < 0:
             return False
-        rest = rest[at + len(squash(paragraph)):]
+        rest = rest[at + len(words):]
     return True
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tracker.context import id_strings
+from tracker.context import arrow_strings, id_strings
 from tracker.schema import UNKNOWN_AUTHORS
 
 EPS = 1e-6
@@ -58,13 +58,7 @@ class _Groups:
 
 def _strings(pool: pd.DataFrame, column: str) -> pa.Array:
     """A pool's column as Arrow strings, ids as `id_strings` reads them, missing ones empty."""
-    values = id_strings(pool[column]) if column in pool else pd.Series([""] * len(pool), dtype=object)
-    if isinstance(values.dtype, pd.StringDtype):
-        array = pa.array(values.array)  # Arrow strings as they are
-    else:
-        array = pa.array(values.to_numpy(dtype=object))
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    return pc.fill_null(array.cast(pa.large_string()), "")
+    return arrow_strings(id_strings(pool[column]) if column in pool else pd.Series([""] * len(pool), dtype=object))
 
 
 def _codes(keys: pa.Array, known: pa.Array) -> np.ndarray:
