@@ -280,16 +280,17 @@ class Store:
         return self.conn.execute("""
             UPDATE predictions SET awaiting_neighbours = 1
             WHERE head_probabilities IS NOT NULL AND awaiting_neighbours = 0 AND comment_id IN (
-                WITH changed(id) AS (SELECT value FROM json_each(?))
+                WITH changed AS (SELECT c.id, c.parent_id, c.thread_id FROM json_each(?) j
+                                 JOIN comments c ON c.id = j.value),
+                parents(id) AS (SELECT DISTINCT parent_id FROM changed WHERE parent_id IS NOT NULL),
+                replies(id) AS (SELECT r.id FROM changed JOIN comments r ON r.parent_id = changed.id)
                 SELECT o.id FROM comments o WHERE o.thread_id IN (  -- each thread once, however many changed
-                    SELECT c.thread_id FROM changed JOIN comments c ON c.id = changed.id
-                    WHERE trim(coalesce(c.thread_id, '')) != '')
-                UNION SELECT c.parent_id FROM changed JOIN comments c ON c.id = changed.id
-                UNION SELECT r.id FROM changed JOIN comments r ON r.parent_id = changed.id
-                UNION SELECT g.id FROM changed JOIN comments r ON r.parent_id = changed.id
-                      JOIN comments g ON g.parent_id = r.id
-                UNION SELECT s.id FROM changed JOIN comments c ON c.id = changed.id
-                      JOIN comments s ON s.parent_id = c.parent_id)
+                    SELECT thread_id FROM changed WHERE trim(coalesce(thread_id, '')) != '')
+                UNION SELECT id FROM parents
+                UNION SELECT id FROM replies
+                UNION SELECT g.id FROM replies JOIN comments g ON g.parent_id = replies.id
+                -- siblings through each parent once, not once per changed reply to it
+                UNION SELECT s.id FROM parents JOIN comments s ON s.parent_id = parents.id)
         """, (json.dumps(changed),)).rowcount
 
     def _drop_context_predictions(self, changed: list[str]) -> int:

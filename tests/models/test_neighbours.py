@@ -168,6 +168,22 @@ def test_the_store_reads_each_comment_with_its_neighbours_as_a_file_does(store, 
     assert (waiting, kept) == (0, len(threads))
 
 
+def test_the_store_reads_each_thread_once_with_chunks_smaller_than_a_thread(store, staged, threads, monkeypatch):
+    store.upsert_comments(comments_from(threads))
+    real_links, pools = classify_module.Links, []
+
+    def recorded(pool):
+        pools.append(set(pool["thread_id"]))
+        return real_links(pool)
+
+    monkeypatch.setattr(classify_module, "Links", recorded)
+    classify_store(store, staged.predictor, {"version": "v"}, chunk_rows=5)
+    read = [thread for pool in pools for thread in pool]
+    assert len(read) == len(set(read)) == threads["thread_id"].nunique() >= len(pools) > 1
+    _, data = store_ids(threads)
+    assert stored_stances(store) == dict(zip(data["id"], predict_pool(staged.predictor, data)["stance"]))
+
+
 def test_a_run_killed_in_the_second_pass_finishes_it_next_time(tmp_path, staged, threads, monkeypatch):
     from tracker.store import Store
 
@@ -187,8 +203,10 @@ def test_a_run_killed_in_the_second_pass_finishes_it_next_time(tmp_path, staged,
         monkeypatch.setattr(classify_module, "Links", dies_on_third_chunk)
         with pytest.raises(KeyboardInterrupt):
             classify_store(killed, staged.predictor, {"version": "v"}, chunk_rows=64)
-        waiting = killed.conn.execute("SELECT sum(awaiting_neighbours) FROM predictions").fetchone()[0]
-        assert waiting == len(threads) - 128  # two chunks of 64 were read again before it died
+        states = pd.read_sql_query("SELECT c.thread_id, p.awaiting_neighbours AS waiting FROM predictions p "
+                                   "JOIN comments c ON c.id = p.comment_id", killed.conn)
+        assert 0 < states["waiting"].sum() <= len(threads) - 128  # two chunks of 64 or more were read before it died
+        assert states.groupby("thread_id")["waiting"].nunique().eq(1).all()  # each thread read whole or not at all
         monkeypatch.setattr(classify_module, "Links", real_links)
         assert classify_store(killed, staged.predictor, {"version": "v"}, chunk_rows=64)["classified"] == 0
         assert stored_stances(killed) == stored_stances(whole)
