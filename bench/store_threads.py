@@ -72,7 +72,7 @@ with tempfile.TemporaryDirectory() as folder:
     classify.classify_store(store, predictor, card)
     first_run = time.perf_counter() - start
     start = time.perf_counter()
-    counts = store.upsert_comments([comment(i) for i in range(rows, rows + more)])
+    store.upsert_comments([comment(i) for i in range(rows, rows + more)])
     ingest = time.perf_counter() - start
     start = time.perf_counter()
     again = classify.classify_store(store, predictor, card)
