@@ -4,12 +4,14 @@ for one thread of N comments against the same N comments in threads of 50.
 The second stance stage reads each waiting comment beside its thread's other comments, its
 parent's, replies' and siblings'; the ingest marks the comments whose neighbours a newcomer
 changes. Forum threads under a big story run to tens of thousands of comments, most of them
-direct replies to the post. Builds three stores of N comments drawn from data/labeled/ (each
+direct replies to the post. Builds four stores of N comments drawn from data/labeled/ (each
 thread's authors posting about four times):
 
 - threads of 50, each comment replying to an earlier one at random (the baseline);
 - one deep thread of N, each comment replying to an earlier one at random;
 - one flat thread of N, every comment replying to the first;
+- one deep thread of N where one regular writes a quarter of the comments (a live chat, an
+  author answering everyone under their post);
 
 then, in a fresh process each, classifies the store with the current model on one job
 (seconds of the whole run and of its second pass), and ingests `--more` new comments into
@@ -50,7 +52,13 @@ def comment(i):
     parent = None if k == 0 else f"x:{{thread}}:0" if shape == "flat thread" else f"x:{{thread}}:{{rng.randrange(min(k, per))}}"
     return Comment(id=f"x:{{thread}}:{{k}}", source="x", created_at=datetime.fromtimestamp(1737000000 + i, timezone.utc),
                    text=rng.choice(texts), raw_text="", thread_id=f"t{{thread}}", parent_id=parent,
-                   author=f"u{{thread}}-{{rng.randrange(max(2, min(per, rows) // 4))}}", lang="en")
+                   author=author(thread), lang="en")
+
+
+def author(thread):
+    if shape == "thread with a regular" and rng.random() < 0.25:
+        return "regular"
+    return f"u{{thread}}-{{rng.randrange(max(2, min(per, rows) // 4))}}"
 
 
 second = []
@@ -80,7 +88,7 @@ with tempfile.TemporaryDirectory() as folder:
               "classify again": time.perf_counter() - start, "read again": again["read_with_neighbours"]}}
 """
 
-SHAPES = ("threads of 50", "deep thread", "flat thread")
+SHAPES = ("threads of 50", "deep thread", "flat thread", "thread with a regular")
 
 
 def main() -> None:
@@ -94,10 +102,10 @@ def main() -> None:
         print(shape, {key: round(value, 1) for key, value in figures[shape].items()}, flush=True)
     base = figures[SHAPES[0]]
     print(f"\n{args.rows} comments in the store, then {args.more} more in its first thread (seconds, one job)")
-    print(f"{'store':<16}" + "".join(f"{key:>16}" for key in base if key != "read again") + f"{'read again':>12}")
+    print(f"{'store':<24}" + "".join(f"{key:>16}" for key in base if key != "read again") + f"{'read again':>12}")
     for shape, row in figures.items():
         cells = "".join(f"{row[key]:>9.1f} ({row[key] / max(base[key], 1e-9):>4.1f}x)" for key in base if key != "read again")
-        print(f"{shape:<16}{cells}{row['read again']:>12}")
+        print(f"{shape:<24}{cells}{row['read again']:>12}")
 
 
 if __name__ == "__main__":

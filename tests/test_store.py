@@ -119,3 +119,13 @@ def test_a_database_of_an_earlier_schema_is_migrated_with_its_data(tmp_path):
         assert store.get_comment("csv:t:1").text == "kept"
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"hourly_stats", "hourly_stats_state"} <= tables
+
+
+def test_an_authors_comments_in_a_thread_are_found_by_an_index_not_by_all_their_comments(store):
+    """A prolific author's other comments in one thread, and how many come before a comment
+    there, are read from an index on thread, author and id rather than from every comment the
+    author wrote (the context's queries, tracker/context.py and Store._drop_context_predictions)."""
+    plans = [" ".join(row[-1] for row in store.conn.execute("EXPLAIN QUERY PLAN " + query, params)) for query, params in (
+        ("SELECT text FROM comments WHERE thread_id = ? AND author = ?", ("t", "a")),
+        ("SELECT count(*) FROM comments WHERE thread_id = ? AND author = ? AND id < ?", ("t", "a", "x")))]
+    assert all("comments_by_thread_author" in plan for plan in plans), plans

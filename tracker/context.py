@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tracker.schema import UNKNOWN_AUTHORS
+from tracker.schema import AUTHOR_LIMIT, UNKNOWN_AUTHORS
 
 PARENT_TEXT = "parent_text"
 AUTHOR_TEXT = "author_text"
@@ -70,7 +70,9 @@ class _TextIndex:
     Arrow, not row by row in Python: a file's 200,000 comments take a fraction of a second.
     `texts` (the pool's, in pool order) may be shared with other indexes of the same pool."""
 
-    def __init__(self, keys: pd.Series, ids: pd.Series, texts: pa.Array, single: bool = True):
+    def __init__(self, keys: pd.Series, ids: pd.Series, texts: pa.Array, single: bool = True,
+                 limit: int | None = None):
+        self.limit = limit  # at most this many texts for one row, the group's first
         kept = keys.notna() & (keys.duplicated(keep=False) if single else True)  # a lone key gives no context
         positions = np.flatnonzero(kept.to_numpy())
         known = pa.table({"key": pa.array(keys.to_numpy(dtype=object)[positions], type=pa.large_string()),
@@ -93,10 +95,17 @@ class _TextIndex:
         found = group >= 0
         starts = np.where(found, self.starts[group], 0)
         sizes = np.where(found, self.starts[group + 1] - starts, 0)
+        if self.limit is not None:  # the group's first limit + 1: the row itself may be one of them
+            sizes = np.minimum(sizes, self.limit + 1)
         row = np.repeat(np.arange(len(group)), sizes)  # each member of each row's group ...
         member = np.arange(len(row)) - np.repeat(np.cumsum(sizes) - sizes, sizes) + np.repeat(starts, sizes)
-        keep = self.ids[member] != ids.astype(str).to_numpy(dtype=object)[row]  # ... but the row itself
-        offsets = np.concatenate([[0], np.cumsum(np.bincount(row[keep], minlength=len(group)))])
+        keep = np.flatnonzero(self.ids[member] != ids.astype(str).to_numpy(dtype=object)[row])  # ... but the row itself
+        counts = np.bincount(row[keep], minlength=len(group))
+        if self.limit is not None and len(keep) and counts.max() > self.limit:
+            rank = np.arange(len(keep)) - np.repeat(np.cumsum(counts) - counts, counts)  # row[keep] is sorted
+            keep = keep[rank < self.limit]
+            counts = np.minimum(counts, self.limit)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
         texts = self.pool_texts.take(self.positions[member[keep]])
         lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), texts)
         return pc.binary_join(lists, pa.scalar(SEPARATOR, pa.large_string()))
@@ -106,12 +115,14 @@ class AuthorIndex(_TextIndex):
     """The comments of a pool (columns id, thread_id, author, text) by thread and author."""
 
     def __init__(self, pool: pd.DataFrame, texts: pa.Array | None = None):
-        super().__init__(author_keys(pool), pool["id"], arrow_strings(pool["text"]) if texts is None else texts)
+        super().__init__(author_keys(pool), pool["id"], arrow_strings(pool["text"]) if texts is None else texts,
+                         limit=AUTHOR_LIMIT)
 
     def texts(self, frame: pd.DataFrame) -> list[str]:
         """For each row of `frame` (columns id, thread_id, author), the texts of the pool's
-        other comments by the same author in the same thread, in id order, joined by
-        SEPARATOR; empty when the author is unknown or wrote nothing else there."""
+        other comments by the same author in the same thread, in id order (the first
+        AUTHOR_LIMIT), joined by SEPARATOR; empty when the author is unknown or wrote nothing
+        else there."""
         return self.column(frame).to_pylist()
 
     def column(self, frame: pd.DataFrame) -> pa.Array:

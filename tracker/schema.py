@@ -22,6 +22,11 @@ LABELED_OPTIONAL = ("source", "created_at", "thread_id", "parent_id", "author", 
 # the same author as another comment's (tracker/context.py).
 UNKNOWN_AUTHORS = frozenset({"", "[deleted]", "[removed]", "deleted", "removed", "anonymous", "anonyme", "nan",
                              "none", "null"})
+# The most other comments of its author in the thread a comment is read with: the first ones in
+# id order (tracker/context.py). Nobody in the labeled corpus wrote more than 7 comments in one
+# thread, but in a live chat or under a big story one author may write thousands, and each of
+# them read with all the others is that author's texts squared (docs/benchmarks.md).
+AUTHOR_LIMIT = 20
 
 # Columns added by classification to an output file or export.
 PREDICTION_COLUMNS = ("lang", "stance", "stance_confidence", "arguments", "sentiment", "sentiment_score")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from tracker.errors import StoreError
-from tracker.schema import UNKNOWN_AUTHORS, Comment
+from tracker.schema import AUTHOR_LIMIT, UNKNOWN_AUTHORS, Comment
 
 DB_ENV = "TRACKER_DB"
 DEFAULT_DB = "tracker.db"
@@ -117,6 +117,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE predictions ADD COLUMN head_probabilities TEXT;
     ALTER TABLE predictions ADD COLUMN awaiting_neighbours INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX predictions_awaiting ON predictions (model_version, comment_id) WHERE awaiting_neighbours = 1;
+    """,
+    # 5: an author's comments in a thread in id order: their other comments as context (the first
+    # AUTHOR_LIMIT), without reading all of a prolific author's comments in every thread
+    """
+    CREATE INDEX comments_by_thread_author ON comments (thread_id, author, id);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -295,8 +300,9 @@ class Store:
 
     def _drop_context_predictions(self, changed: list[str]) -> int:
         """Drop the predictions of the stored comments that read one of `changed` as context: its
-        replies, its parent, and its author's other comments in its thread (unknown authors
-        are no one); returns how many comments lost theirs."""
+        replies, its parent, and its author's other comments in its thread when it sorts among
+        the author's first AUTHOR_LIMIT + 1 there (unknown authors are no one); returns how many
+        comments lost theirs."""
         if not changed or self.conn.execute("SELECT 1 FROM predictions LIMIT 1").fetchone() is None:
             return 0
         unknown = sorted(UNKNOWN_AUTHORS)
@@ -307,10 +313,14 @@ class Store:
                 UNION
                 SELECT c.parent_id FROM json_each(?) j JOIN comments c ON c.id = j.value
                 UNION
-                SELECT other.id FROM json_each(?) j JOIN comments c ON c.id = j.value
-                JOIN comments other ON other.thread_id = c.thread_id AND other.author = c.author AND other.id != c.id
-                WHERE coalesce(c.thread_id, '') != ''
-                  AND lower(trim(coalesce(c.author, ''))) NOT IN ({', '.join('?' * len(unknown))}))
+                SELECT other.id FROM (  -- each author and thread once, however many of their comments changed
+                    SELECT DISTINCT c.thread_id, c.author FROM json_each(?) j JOIN comments c ON c.id = j.value
+                    WHERE coalesce(c.thread_id, '') != ''
+                      AND lower(trim(coalesce(c.author, ''))) NOT IN ({', '.join('?' * len(unknown))})
+                      -- a comment after its author's first AUTHOR_LIMIT + 1 there is in no one's context
+                      AND (SELECT count(*) FROM (SELECT 1 FROM comments o WHERE o.thread_id = c.thread_id
+                           AND o.author = c.author AND o.id < c.id LIMIT {AUTHOR_LIMIT + 1})) <= {AUTHOR_LIMIT}
+                ) k JOIN comments other ON other.thread_id = k.thread_id AND other.author = k.author)
         """, (ids, ids, ids, *unknown)).fetchall()
         self.conn.executemany("DELETE FROM predictions WHERE comment_id = ?", readers)
         return len(readers)

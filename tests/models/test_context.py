@@ -9,8 +9,8 @@ import pytest
 from tests.review.conftest import comments_from
 from tracker.batches import predict_frame
 from tracker.classify import classify_file, classify_store
-from tracker.context import (AUTHOR_TEXT, REPLIES_TEXT, SEPARATOR, author_texts, replies_texts, store_author_texts,
-                             store_replies_texts)
+from tracker.context import (AUTHOR_LIMIT, AUTHOR_TEXT, REPLIES_TEXT, SEPARATOR, author_texts, replies_texts,
+                             store_author_texts, store_replies_texts)
 from tracker.train import TrainConfig, prepare, train
 
 ROWS = pd.DataFrame({
@@ -30,6 +30,18 @@ def test_each_comment_gets_its_authors_other_comments_in_that_thread_in_id_order
     extra = pd.DataFrame({"id": ["a0"], "thread_id": ["t1"], "author": ["ana"], "text": ["zeroth"]})
     both = pd.concat([ROWS, extra], ignore_index=True)
     assert dict(zip(both["id"], author_texts(both)))["a3"] == "zeroth\x1efirst"  # SEPARATOR between them
+
+
+def test_a_comment_is_read_with_at_most_the_first_author_limit_of_its_authors_other_comments():
+    """A chat regular's thousands of messages are not each read with all the others."""
+    n = AUTHOR_LIMIT + 5
+    rows = pd.DataFrame({"id": [f"m{k:03d}" for k in range(n)] + ["x1", "x2"], "thread_id": "live",
+                         "author": ["regular"] * n + ["once", "once"], "text": [f"msg{k}" for k in range(n)] + ["a", "b"]})
+    context = [text.split(SEPARATOR) for text in author_texts(rows)]
+    assert context[0] == [f"msg{k}" for k in range(1, AUTHOR_LIMIT + 1)]  # the first others, never itself
+    assert context[AUTHOR_LIMIT] == [f"msg{k}" for k in range(AUTHOR_LIMIT)]
+    assert context[-3] == [f"msg{k}" for k in range(AUTHOR_LIMIT)]
+    assert context[-2:] == [["b"], ["a"]]  # others' context untouched beside a capped author
 
 
 def test_deleted_or_missing_authors_and_threadless_comments_get_no_context():
@@ -122,6 +134,35 @@ def test_comments_ingested_in_two_batches_end_classified_as_if_ingested_at_once(
         return np.array([list(json.loads(cell).values()) for cell in frame["probabilities"]])
 
     assert np.allclose(values(got), values(expected), atol=1e-4)
+
+
+def test_a_regulars_later_comments_leave_the_predictions_of_the_earlier_ones(tmp_path, threads, model):
+    """Past AUTHOR_LIMIT, a regular's new comment is in no one's context: ingesting it drops
+    no prediction of theirs; one that sorts among their first comments drops them all. Either
+    way the store ends as if it had everything at once."""
+    from tracker.schema import Comment
+    from tracker.store import Store
+
+    texts = threads["text"].tolist()
+    when = pd.Timestamp("2025-01-27", tz="UTC").to_pydatetime()
+    regular = [Comment(id=f"m{k:03d}", source="chat", created_at=when, text=texts[k], raw_text=texts[k], lang="en",
+                       thread_id="live", author="regular") for k in range(AUTHOR_LIMIT + 10)]
+    early, late = regular[3], regular[-2:]
+    first = [c for c in regular if c is not early and c not in late]
+
+    def stored(store):
+        return dict(store.conn.execute("SELECT comment_id, probabilities FROM predictions"))
+
+    with Store(tmp_path / "once.db") as once, Store(tmp_path / "parts.db") as parts:
+        once.upsert_comments(regular)
+        classify_store(once, model, {"version": "v"})
+        parts.upsert_comments(first)
+        classify_store(parts, model, {"version": "v"})
+        assert parts.upsert_comments(late).recontext == 0
+        assert classify_store(parts, model, {"version": "v"})["classified"] == len(late)
+        assert parts.upsert_comments([early]).recontext == len(regular) - 1
+        assert classify_store(parts, model, {"version": "v"})["classified"] == len(regular)
+        assert stored(parts) == stored(once)
 
 
 def test_a_files_author_text_column_reaches_the_worker_processes(tmp_path, threads, model):
