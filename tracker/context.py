@@ -235,8 +235,14 @@ def store_author_texts(conn, frame: pd.DataFrame) -> list[str]:
     pairs = author_keys(frame).dropna().unique().tolist()
     if not pairs:
         return [""] * len(frame)
-    pool = pd.read_sql_query(
-        "SELECT c.id, c.thread_id, c.author, c.text FROM json_each(?) j "
-        "JOIN comments c ON c.thread_id = json_extract(j.value, '$[0]') AND c.author = json_extract(j.value, '$[1]')",
-        conn, params=(json.dumps([key.split("\x1f", 1) for key in pairs]),))
+    # only each author's first AUTHOR_LIMIT + 1 in the thread, through the index on thread, author
+    # and id: a comment's context is the first AUTHOR_LIMIT of them that are not itself
+    pool = pd.read_sql_query(f"""
+        WITH keys AS (SELECT json_extract(value, '$[0]') AS thread_id, json_extract(value, '$[1]') AS author
+                      FROM json_each(?))
+        SELECT c.id, c.thread_id, c.author, c.text FROM keys JOIN comments c
+        ON c.thread_id = keys.thread_id AND c.author = keys.author AND c.id <= coalesce(
+            (SELECT o.id FROM comments o WHERE o.thread_id = keys.thread_id AND o.author = keys.author
+             ORDER BY o.id LIMIT 1 OFFSET {AUTHOR_LIMIT}), x'ff')  -- text sorts before any blob
+        """, conn, params=(json.dumps([key.split("\x1f", 1) for key in pairs]),))
     return author_texts(frame, pool)

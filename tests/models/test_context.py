@@ -155,6 +155,8 @@ def test_a_regulars_later_comments_leave_the_predictions_of_the_earlier_ones(tmp
 
     with Store(tmp_path / "once.db") as once, Store(tmp_path / "parts.db") as parts:
         once.upsert_comments(regular)
+        rows = pd.read_sql_query("SELECT id, thread_id, author, text FROM comments", once.conn)
+        assert store_author_texts(once.conn, rows) == author_texts(rows)  # the store reads only the first ones
         classify_store(once, model, {"version": "v"})
         parts.upsert_comments(first)
         classify_store(parts, model, {"version": "v"})
