@@ -68,9 +68,23 @@ def test_train_without_any_label_column_is_a_clear_error(capsys, tmp_path, model
     assert code == 1 and "--stance-column" in err
 
 
-def test_train_if_missing_leaves_an_existing_bundle_alone(capsys, bundle, models_dir):
-    code, out, _ = run(capsys, "train", "--out", str(bundle), "--if-missing", "--quiet")
-    assert code == 0 and "nothing to do" in out
+def test_train_if_missing_leaves_an_existing_bundle_alone(capsys, bundle, small_labeled, models_dir):
+    code, out, err = run(capsys, "train", "--out", str(bundle), "--data", str(small_labeled), "--if-missing",
+                         "--quiet")
+    assert code == 0 and "nothing to do" in out and "warning" not in err
+
+
+def test_train_if_missing_warns_when_the_data_changed_since_the_bundle(capsys, tmp_path, bundle, small_labeled,
+                                                                       models_dir):
+    changed = pd.read_csv(small_labeled, dtype=str, keep_default_na=False)
+    changed.loc[0, "stance"] = "off_topic" if changed.loc[0, "stance"] != "off_topic" else "neutral"
+    path = tmp_path / "small.csv"
+    changed.to_csv(path, index=False)
+    card = (bundle / "card.json").read_text()
+    code, out, err = run(capsys, "train", "--out", str(bundle), "--data", str(path), "--if-missing", "--quiet")
+    assert code == 0 and "nothing to do" not in out
+    assert f"trained on other labeled data than {path}" in err and "without --if-missing" in err
+    assert (bundle / "card.json").read_text() == card  # kept as it is
 
 
 def test_a_tab_separated_txt_in_cp1252_trains_per_target_and_reports_favor_against_f1(capsys, tmp_path, models_dir):

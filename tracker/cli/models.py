@@ -24,7 +24,8 @@ LABEL_COLUMNS = ("id", "text", "lang", "stance", "arguments", "sentiment", "pare
               help="Keep comments of one thread (or author) on one side of every CV split.")
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--no-evaluate", is_flag=True, help="Skip cross-validation (no metrics in the card).")
-@click.option("--if-missing", is_flag=True, help="Do nothing when the bundle already exists.")
+@click.option("--if-missing", is_flag=True,
+              help="Do nothing when the bundle already exists (with a warning if it was trained on other data).")
 @click.option("--with-reviews", is_flag=True, help="Add the human labels stored in --db to the training data.")
 @click.option("--fast", is_flag=True,
               help="Word features only: several times faster to classify, a few points less accurate "
@@ -47,13 +48,21 @@ def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluat
     from tracker.labeled import read_labeled
     from tracker.models import models_dir, save_bundle
     from tracker.predictor import TargetedPredictor
-    from tracker.train import DEFAULT_DATA_GLOB, TrainConfig, build_card, train as train_heads, train_per_target
+    from tracker.train import (DEFAULT_DATA_GLOB, TrainConfig, build_card, data_fingerprint, train as train_heads,
+                               train_per_target)
 
     folder = Path(out) if out else models_dir() / name
-    if if_missing and (folder / "card.json").exists():
-        click.echo(f"model bundle {folder} exists; nothing to do")
-        return
     paths = list(data_files) or sorted(glob.glob(DEFAULT_DATA_GLOB))
+    if if_missing and (folder / "card.json").exists():
+        trained_on = json.loads((folder / "card.json").read_text()).get("data", {}).get("sha256")
+        if paths and trained_on and trained_on != data_fingerprint(paths):
+            given = " ".join(data_files) or DEFAULT_DATA_GLOB
+            click.echo(f"warning: model bundle {folder} was trained on other labeled data than {given} "
+                       f"(changed since?); kept as it is: run the same command without --if-missing to "
+                       f"retrain it", err=True)
+        else:
+            click.echo(f"model bundle {folder} exists; nothing to do")
+        return
     if not paths:
         raise click.UsageError(f"no labeled data: {DEFAULT_DATA_GLOB} matches nothing; give --data FILE")
     mapping = column_mapping(columns)
