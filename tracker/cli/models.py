@@ -46,15 +46,15 @@ def train(ctx, data_files, name, out, target_column, group_by, folds, no_evaluat
       tracker train --with-reviews                    # plus the labels of 'tracker review import'
     """
     from tracker.labeled import read_labeled
-    from tracker.models import models_dir, save_bundle
+    from tracker.models import CARD_JSON, models_dir, read_card, save_bundle
     from tracker.predictor import TargetedPredictor
     from tracker.train import (DEFAULT_DATA_GLOB, TrainConfig, build_card, data_fingerprint, train as train_heads,
                                train_per_target)
 
     folder = Path(out) if out else models_dir() / name
     paths = list(data_files) or sorted(glob.glob(DEFAULT_DATA_GLOB))
-    if if_missing and (folder / "card.json").exists():
-        trained_on = json.loads((folder / "card.json").read_text()).get("data", {}).get("sha256")
+    if if_missing and (folder / CARD_JSON).exists():
+        trained_on = read_card(folder).get("data", {}).get("sha256")
         if paths and trained_on and trained_on != data_fingerprint(paths):
             given = " ".join(data_files) or DEFAULT_DATA_GLOB
             click.echo(f"warning: model bundle {folder} was trained on other labeled data than {given} "
